@@ -1,0 +1,1 @@
+"""Subcommands of the collabready CLI; each module has ``register(app)``."""
