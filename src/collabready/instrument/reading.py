@@ -13,7 +13,7 @@ from collabready.instrument.errors import InstrumentError, InstrumentNotFoundErr
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.CSafeLoader):
     """A safe YAML loader that rejects duplicate keys instead of silently keeping the last."""
 
 
@@ -34,12 +34,15 @@ _StrictLoader.add_constructor(
 )
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
+        lines = text.splitlines()
+        if mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            what += "; tabs are not allowed for indentation, use spaces"
         return f"line {mark.line + 1}, column {mark.column + 1}: YAML syntax error: {what}"
     return f"YAML syntax error: {exc}"
 
@@ -58,8 +61,9 @@ def read_document(path: Path) -> Any:
     except IsADirectoryError:
         raise InstrumentError(name, [f"is a directory, not a file: {path}"]) from None
     except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise InstrumentError(
-            name, [f"byte {exc.start}: not valid UTF-8 text; save the file as UTF-8"]
+            name, [f"line {line}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"]
         ) from None
     except OSError as exc:
         raise InstrumentError(name, [f"cannot read the file: {exc.strerror}"]) from None
@@ -70,6 +74,6 @@ def read_document(path: Path) -> Any:
             problem = f"line {exc.lineno}, column {exc.colno}: JSON syntax error: {exc.msg}"
             raise InstrumentError(name, [problem]) from None
     try:
-        return yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a CSafeLoader subclass
     except yaml.YAMLError as exc:
-        raise InstrumentError(name, [_yaml_problem(exc)]) from None
+        raise InstrumentError(name, [_yaml_problem(exc, raw)]) from None

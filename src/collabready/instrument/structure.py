@@ -119,8 +119,20 @@ def _describe(error: ValidationError) -> list[str]:
     return [problem(path, error.message)]
 
 
-def _order(error: ValidationError) -> tuple[tuple[int, str], ...]:
-    return tuple((p, "") if isinstance(p, int) else (-1, str(p)) for p in error.absolute_path)
+def _document_order(document: Any, error: ValidationError) -> tuple[int, ...]:
+    """Where the error's path lies in the document, so problems are listed in file order."""
+    node, key = document, []
+    for part in error.absolute_path:
+        if isinstance(node, dict):
+            keys = list(node)
+            key.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            key.append(part)
+            node = node[part] if part < len(node) else None
+        else:
+            break
+    return tuple(key)
 
 
 def structure_problems(document: Any) -> list[str]:
@@ -133,7 +145,9 @@ def structure_problems(document: Any) -> list[str]:
             f"not a {json_type(document)}"
         ]
     out: list[str] = []
-    for error in sorted(_validator().iter_errors(document), key=_order):
+    for error in sorted(
+        _validator().iter_errors(document), key=lambda e: _document_order(document, e)
+    ):
         for line in _describe(error):
             if line not in out:
                 out.append(line)
