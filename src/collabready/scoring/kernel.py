@@ -36,11 +36,9 @@ def _subscale_sums(
     rows = codes.shape[0]
     count = np.zeros(rows, dtype=np.uint8)
     uniform = bool((sub.points == sub.points[0]).all())
-    total: NDArray[np.uint8] | NDArray[np.float64]
-    if uniform:
-        total = np.zeros(rows, dtype=np.uint8)
-    else:
-        total = np.zeros(rows, dtype=np.float64)
+    total: NDArray[np.uint8] | NDArray[np.float64] = (
+        np.zeros(rows, dtype=np.uint8) if uniform else np.zeros(rows, dtype=np.float64)
+    )
     for j, reverse, points in zip(sub.columns, sub.reverse, sub.points, strict=True):
         # code 1..points -> 0..points-1; anything else wraps to >= points
         t = codes[:, j] - _U1
