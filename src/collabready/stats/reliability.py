@@ -265,7 +265,7 @@ def scale_moments(
 
 
 def interval_n(moments: ItemMoments, missing: MissingPolicy) -> float:
-    """The n the Feldt interval uses: used respondents (or the smallest pair count), Kish-adjusted."""
+    """The n of the Feldt interval: respondents used (or smallest pair count), Kish-adjusted."""
     if moments.used == 0:
         return 0.0
     base = float(moments.used)
