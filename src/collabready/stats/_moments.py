@@ -22,15 +22,18 @@ uses float64 throughout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["ItemMoments", "item_moments"]
 
 Float64Array = NDArray[np.float64]
 
 _EXACT_F32 = 1 << 24
+_BLAS = ThreadpoolController()
 _MAX_CHUNK = 1 << 16
 
 
@@ -75,7 +78,7 @@ class ItemMoments:
 
 
 def _validity(
-    block: NDArray[np.generic], lo: int | None, hi: int | None, valid: NDArray[np.bool_] | None
+    block: NDArray[Any], lo: int | None, hi: int | None, valid: NDArray[np.bool_] | None
 ) -> NDArray[np.bool_]:
     """n × k validity of the block's cells (codes within lo..hi, finite floats, mask)."""
     n, k = block.shape
@@ -102,7 +105,7 @@ def _validity(
 
 
 def _centres(
-    block: NDArray[np.generic], ok: NDArray[np.bool_], lo: int | None, hi: int | None
+    block: NDArray[Any], ok: NDArray[np.bool_], lo: int | None, hi: int | None
 ) -> tuple[NDArray[np.float64], float]:
     """Per-column shift and the largest absolute shifted valid value."""
     k = block.shape[1]
@@ -120,9 +123,68 @@ def _centres(
     return centres, spread
 
 
+def _gram_halves(a: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+    """``aᵀa`` for a column-major ``a`` with an even number of rows.
+
+    Viewing each column as two stacked halves makes a ``2w × 2w`` product whose
+    two diagonal ``w × w`` blocks sum to ``aᵀa``; OpenBLAS runs that shape
+    markedly faster than the skinny ``w × w`` one (measured: 7 ms against
+    12 ms for 1M × 11), for twice the arithmetic.
+    """
+    width = a.shape[1]
+    y = a.T.reshape(2 * width, -1)
+    g = y @ y.T
+    out: NDArray[np.float64] = g[0::2, 0::2].astype(np.float64) + g[1::2, 1::2]
+    return out
+
+
+def _accumulate(
+    block: NDArray[Any],
+    *,
+    ok: NDArray[np.bool_],
+    rows: NDArray[np.bool_],
+    weights: NDArray[np.float64] | None,
+    buf: NDArray[Any],
+    shift: NDArray[Any],
+    chunk: int,
+    listwise: bool,
+) -> NDArray[np.float64]:
+    """The Gram matrix of ``A`` (module docstring), built and multiplied chunk by chunk."""
+    n, k = block.shape
+    width = buf.shape[1]
+    dtype = buf.dtype
+    exact_ints = dtype == np.float32
+    gram = np.zeros((width, width))
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        rows_here = stop - start
+        # An even row count lets the Gram be taken as two half-height halves (below).
+        a = (
+            buf
+            if rows_here == buf.shape[0]
+            else np.zeros((rows_here + rows_here % 2, width), dtype, "F")
+        )
+        x = a[:rows_here, width - k :]
+        np.copyto(x, block[start:stop], casting="unsafe")
+        np.subtract(x, shift, out=x)
+        if listwise:
+            a[:rows_here, 0] = rows[start:stop]
+            np.multiply(x, a[:rows_here, :1], out=x)
+        else:
+            a[:rows_here, :k] = ok[start:stop]
+            np.multiply(x, a[:rows_here, :k], out=x)
+        if not exact_ints:
+            np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        if weights is not None:
+            gram += (a[:rows_here] * weights[start:stop, None]).T @ a[:rows_here]
+        else:
+            gram += _gram_halves(a)
+    return gram
+
+
 def item_moments(
     *,
-    block: NDArray[np.generic],
+    block: NDArray[Any],
     lo: int | None = None,
     hi: int | None = None,
     valid: NDArray[np.bool_] | None = None,
@@ -140,7 +202,7 @@ def item_moments(
     if weights is not None:
         ok &= (weights > 0)[:, None]
     centres, spread = _centres(block, ok, lo, hi)
-    rows = ok.all(axis=1) if listwise else ok.any(axis=1)
+    rows: NDArray[np.bool_] = np.asarray(ok.all(axis=1) if listwise else ok.any(axis=1))
     exact_ints = block.dtype.kind in "iub" and weights is None
     chunk = min(_MAX_CHUNK, max(1, _EXACT_F32 // int(np.ceil(spread)) ** 2))
     if not exact_ints or chunk < 1024:
@@ -148,31 +210,28 @@ def item_moments(
         chunk = _MAX_CHUNK
     dtype = np.float32 if exact_ints else np.float64
     width = k + 1 if listwise else 2 * k
-    gram = np.zeros((width, width))
-    buf = np.empty((min(chunk, max(n, 1)), width), dtype=dtype, order="F")
-    shift = centres.astype(dtype)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        a = buf[: stop - start]
-        x = a[:, width - k :]
-        np.subtract(block[start:stop], shift, out=x, casting="unsafe")
-        if listwise:
-            a[:, 0] = rows[start:stop]
-            np.multiply(x, a[:, :1], out=x)
-        else:
-            a[:, :k] = ok[start:stop]
-            np.multiply(x, a[:, :k], out=x)
-        if not exact_ints:
-            np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        if weights is None:
-            gram += a.T @ a
-        else:
-            gram += (a * weights[start:stop, None]).T @ a
-    w_rows = np.ones(n) if weights is None else weights
-    used_w = w_rows[rows]
+    buf = np.empty((min(chunk, n + n % 2), width), dtype=dtype, order="F")
+    # These skinny products gain nothing from BLAS threads and lose up to 10x when the
+    # other core is busy (measured on the 2-core target), so BLAS runs single-threaded.
+    with _BLAS.limit(limits=1, user_api="blas"):
+        gram = _accumulate(
+            block,
+            ok=ok,
+            rows=rows,
+            weights=weights,
+            buf=buf,
+            shift=centres.astype(dtype),
+            chunk=chunk,
+            listwise=listwise,
+        )
+    n_used = int(np.count_nonzero(rows))
+    if weights is None:
+        sum_w = sum_w2 = float(n_used)
+    else:
+        used_w = weights[rows]
+        sum_w, sum_w2 = float(used_w.sum()), float(np.dot(used_w, used_w))
     if listwise:
-        n_used = float(np.count_nonzero(rows))
-        count = np.full((k, k), n_used)
+        count = np.full((k, k), float(n_used))
         weight = np.full((k, k), gram[0, 0])
         sums = np.repeat(gram[1:, 0][:, None], k, axis=1)
         cross = gram[1:, 1:]
@@ -187,7 +246,7 @@ def item_moments(
         weight=np.ascontiguousarray(weight),
         sums=np.ascontiguousarray(sums),
         cross=np.ascontiguousarray(cross),
-        sum_w=float(used_w.sum()),
-        sum_w2=float(np.dot(used_w, used_w)),
-        used=int(np.count_nonzero(rows)),
+        sum_w=sum_w,
+        sum_w2=sum_w2,
+        used=n_used,
     )

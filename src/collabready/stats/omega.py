@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +141,7 @@ def omega_from_covariance(
 
 def mcdonald_omega(
     *,
-    items: NDArray[np.generic],
+    items: NDArray[Any],
     item_ids: Sequence[str] | None = None,
     points: int | None = None,
     reverse: Sequence[bool] | None = None,

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,7 @@ __all__ = [
     "cronbach_alpha",
     "feldt_interval",
     "flip_reversed",
+    "interval_n",
     "scale_moments",
 ]
 
@@ -144,7 +146,7 @@ def _alpha_of(cov: NDArray[np.float64], *, clamp: bool) -> float:
     trace = float(np.trace(cov))
     if k < 2 or not np.isfinite(total) or total <= 0.0:
         return float("nan")
-    value = k * (total - trace) / ((k - 1) * total)
+    value: float = k * (total - trace) / ((k - 1) * total)
     # A positive semi-definite covariance gives alpha <= 1 exactly; only rounding can exceed it.
     return min(value, 1.0) if clamp else value
 
@@ -217,7 +219,7 @@ def flip_reversed(covariance: NDArray[np.float64], reverse: Sequence[bool]) -> N
 
 
 def _check_items(
-    items: NDArray[np.generic], weights: NDArray[np.float64] | None, valid: NDArray[np.bool_] | None
+    items: NDArray[Any], weights: NDArray[np.float64] | None, valid: NDArray[np.bool_] | None
 ) -> None:
     if items.ndim != 2:
         raise ReliabilityInputError(
@@ -243,7 +245,7 @@ def _check_items(
 
 def scale_moments(
     *,
-    items: NDArray[np.generic],
+    items: NDArray[Any],
     points: int | None = None,
     valid: NDArray[np.bool_] | None = None,
     weights: NDArray[np.float64] | None = None,
@@ -276,7 +278,7 @@ def interval_n(moments: ItemMoments, missing: MissingPolicy) -> float:
 
 def cronbach_alpha(
     *,
-    items: NDArray[np.generic],
+    items: NDArray[Any],
     item_ids: Sequence[str] | None = None,
     points: int | None = None,
     reverse: Sequence[bool] | None = None,
