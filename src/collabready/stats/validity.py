@@ -136,9 +136,11 @@ def weighted_correlation(
     nan = float("nan")
 
     def result(r: float, se_z: float) -> CorrelationResult:
-        if np.isfinite(r) and np.isfinite(se_z):
+        if np.isfinite(r) and abs(r) == 1.0:
+            lo = hi = r  # a perfect correlation: the interval degenerates to the point
+        elif np.isfinite(r) and np.isfinite(se_z):
             q = float(sps.norm.isf((1.0 - confidence) / 2.0))
-            z = float(np.arctanh(np.clip(r, -1.0, 1.0)))
+            z = float(np.arctanh(r))
             lo, hi = float(np.tanh(z - q * se_z)), float(np.tanh(z + q * se_z))
         else:
             lo = hi = nan
@@ -164,11 +166,12 @@ def weighted_correlation(
         _, codes = np.unique(np.asarray(clusters)[keep], return_inverse=True)
         totals = np.bincount(codes, weights=influence)
     m = totals.shape[0]
-    if m < 2 or abs(r) >= 1.0:
+    if m < 2:
         return result(r, nan)
     centred = totals - totals.mean()
     var_r = m / (m - 1.0) * float(np.dot(centred, centred)) / (sw * sw)
-    return result(r, float(np.sqrt(var_r) / (1.0 - r * r)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return result(r, float(np.sqrt(var_r) / (1.0 - r * r)))
 
 
 def index_outcomes_correlation(
