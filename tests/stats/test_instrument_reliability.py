@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from collabready.instrument.model import Dimension, Instrument
-from collabready.stats.reliability import ReliabilityInputError, cronbach_alpha
 from collabready.stats.instrument_reliability import instrument_reliability
+from collabready.stats.reliability import ReliabilityInputError, cronbach_alpha
 from tests.factories import make_instrument
 
 REVERSED = frozenset({"citizens_com_2", "markets_cap_5"})

@@ -102,7 +102,9 @@ vectors = hnp.arrays(np.float64, 30, elements=st.floats(-100, 100))
 
 @settings(max_examples=100, deadline=None)
 @given(vectors, vectors, st.sampled_from(list(CorrelationMethod)))
-def test_interval_contains_r_and_r_is_bounded(x: np.ndarray, y: np.ndarray, method: CorrelationMethod) -> None:
+def test_interval_contains_r_and_r_is_bounded(
+    x: np.ndarray, y: np.ndarray, method: CorrelationMethod
+) -> None:
     res = weighted_correlation(x=x, y=y, method=method, clusters=np.arange(30) // 3)
     if not np.isnan(res.r):
         assert -1.0 <= res.r <= 1.0

@@ -21,7 +21,9 @@ The rule (threshold rule with complementary suppression; Hundepool et al.
    to at least ``k`` — otherwise subtraction from the total recovers a
    suppressed cell, or an aggregate of fewer than ``k`` respondents. While a
    relation fails, its unsuppressed cell with the smallest ``n`` (first in
-   table order on ties) is also suppressed. Relations are revisited until
+   table order on ties) is also suppressed. (When every cell of a relation
+   ends up suppressed their sum is the total itself, whose own cell is
+   suppressed by step 1 if it is below ``k``.) Relations are revisited until
    none changes, so two-way tables are protected by rows and by columns.
 4. **No linear recovery.** Finally the linear system of all relations is
    checked: a suppressed cell whose count is determined by the published
