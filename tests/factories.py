@@ -18,6 +18,36 @@ from collabready.instrument.model import (
     Text,
 )
 
+PROFILE = {
+    "sector": ("public", "private", "third"),
+    "subsector": (
+        "health_care",
+        "social_care",
+        "local_government",
+        "education",
+        "transport",
+        "infrastructure",
+        "housing",
+        "police_justice",
+        "other",
+    ),
+    "role": ("chief_executive", "director", "senior_manager", "other"),
+    "size": ("small", "medium", "large", "very_large"),
+    "region": (
+        "north_east",
+        "north_west",
+        "yorkshire_humber",
+        "east_midlands",
+        "west_midlands",
+        "east_of_england",
+        "london",
+        "south_east",
+        "south_west",
+        "wales",
+        "scotland",
+        "northern_ireland",
+    ),
+}
 BLOCKS = ("citizens", "behaviours", "systems", "services", "places", "markets")
 
 
@@ -97,13 +127,14 @@ def make_instrument(
         languages=("en",),
         estimated_minutes=1,
         scales=(agree5(),),
-        profile=(
+        profile=tuple(
             ProfileQuestion(
-                "sector",
-                t("Sector"),
+                qid,
+                t(qid.title()),
                 QuestionType.SINGLE_CHOICE,
-                tuple(Choice(i + 1, v, t(v)) for i, v in enumerate(("public", "private", "third"))),
-            ),
+                tuple(Choice(i + 1, v, t(v)) for i, v in enumerate(values)),
+            )
+            for qid, values in PROFILE.items()
         ),
         blocks=tuple(built),
         sections=tuple(sections),
