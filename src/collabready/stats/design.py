@@ -109,7 +109,9 @@ def survey_design(
     n = int(w.size)
     bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
     if bad.size:
-        raise DesignError(f"weights must be finite and positive; row {int(bad[0])} has {w[bad[0]]!r}")
+        raise DesignError(
+            f"weights must be finite and positive; row {int(bad[0])} has {w[bad[0]]!r}"
+        )
     if strata is None:
         stratum = np.zeros(n, dtype=np.intp)
         stratum_labels: tuple[str, ...] = ("all",)

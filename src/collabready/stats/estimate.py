@@ -105,11 +105,15 @@ def _groupings(
 ) -> list[tuple[str, Factor]]:
     groupings: list[tuple[str, Factor]] = []
     if overall:
-        groupings.append((OVERALL, Factor(codes=np.zeros(design.n, dtype=np.intp), levels=(OVERALL,))))
+        groupings.append(
+            (OVERALL, Factor(codes=np.zeros(design.n, dtype=np.intp), levels=(OVERALL,)))
+        )
     for name, values in (by or {}).items():
         factor = factorize(values, name=name)
         if len(factor) != design.n:
-            raise StatsInputError(f"grouping {name!r} has {len(factor)} rows; the design has {design.n}")
+            raise StatsInputError(
+                f"grouping {name!r} has {len(factor)} rows; the design has {design.n}"
+            )
         groupings.append((name, factor))
     if not groupings:
         raise StatsInputError("nothing to estimate: give groupings in by= or set overall=True")
@@ -156,7 +160,10 @@ def _table(
         half = t_quantile(level, design.df) * se
         low, high = estimate - half, estimate + half
     else:
-        low, high = proportion_interval(estimate, se, n, df=design.df, level=level, method=ci)
+        domain_df = np.concatenate([p[3].domain_df for p in parts])
+        low, high = proportion_interval(
+            estimate, se, n, df=design.df, domain_df=domain_df, level=level, method=ci
+        )
     return EstimateTable(
         statistic=statistic,
         level=level,
@@ -242,6 +249,7 @@ def proportion_interval(
     n: IntArray,
     *,
     df: int,
+    domain_df: IntArray | None = None,
     level: float,
     method: ProportionCI,
 ) -> tuple[FloatArray, FloatArray]:
@@ -249,8 +257,11 @@ def proportion_interval(
 
     Logit: ``expit(logit(p) ± t * se / (p (1 - p)))``. Korn–Graubard: Clopper–
     Pearson limits at the effective sample size ``p (1 - p) / se²`` scaled by
-    ``(t_{n-1} / t_df)²``. Where ``p`` is 0 or 1 (so ``se`` is 0) both use
-    Korn–Graubard with the effective sample size taken as ``n``.
+    ``(t_{n-1} / t_df)²``, where ``n`` counts the domain's respondents and
+    ``df`` is the domain's degrees of freedom (``domain_df``: PSUs minus
+    strata with respondents in the domain, as R's ``degf`` of the subset).
+    Where ``p`` is 0 or 1 (so ``se`` is 0) both use Korn–Graubard with the
+    effective sample size taken as ``n``.
     """
     p = np.asarray(p, dtype=np.float64)
     low = np.full(p.shape, np.nan)
@@ -272,12 +283,18 @@ def proportion_interval(
         n_eff = np.where(v > 0, q * (1 - q) / np.where(v > 0, v, 1.0), count)
         alpha = 1 - level
         t_n = np.asarray(sps.t.ppf(alpha / 2, np.maximum(count - 1, 1)), dtype=np.float64)
-        t_df = float(sps.t.ppf(alpha / 2, df)) if df >= 1 else np.nan
+        kg_df = np.full(q.shape, float(df)) if domain_df is None else domain_df[use_beta]
+        with np.errstate(invalid="ignore"):
+            t_df = np.asarray(sps.t.ppf(alpha / 2, np.where(kg_df >= 1, kg_df, np.nan)))
         ratio = np.where((count > 1) & np.isfinite(t_df), (t_n / t_df) ** 2, 1.0)
         n_eff = n_eff * ratio
         with np.errstate(invalid="ignore"):
-            lo = np.asarray(sps.beta.ppf(alpha / 2, n_eff * q, n_eff * (1 - q) + 1), dtype=np.float64)
-            hi = np.asarray(sps.beta.ppf(1 - alpha / 2, n_eff * q + 1, n_eff * (1 - q)), dtype=np.float64)
+            lo = np.asarray(
+                sps.beta.ppf(alpha / 2, n_eff * q, n_eff * (1 - q) + 1), dtype=np.float64
+            )
+            hi = np.asarray(
+                sps.beta.ppf(1 - alpha / 2, n_eff * q + 1, n_eff * (1 - q)), dtype=np.float64
+            )
         low[use_beta] = np.where(q <= 0, 0.0, lo)
         high[use_beta] = np.where(q >= 1, 1.0, hi)
     return low, high

@@ -39,8 +39,7 @@ class Factor:
             raise FactorError("factor codes must be one-dimensional")
         if self.codes.size and (self.codes.max() >= len(self.levels) or self.codes.min() < -1):
             raise FactorError(
-                f"factor codes must lie in -1..{len(self.levels) - 1} "
-                f"for {len(self.levels)} levels"
+                f"factor codes must lie in -1..{len(self.levels) - 1} for {len(self.levels)} levels"
             )
 
     def __len__(self) -> int:
@@ -67,8 +66,7 @@ def _factorize_polars(values: Any, levels: Sequence[str] | None, name: str) -> F
         unknown = sorted(set(present) - set(levels))
         if unknown:
             raise FactorError(
-                f"{name}: value {unknown[0]!r} is not one of the known levels "
-                f"({', '.join(levels)})"
+                f"{name}: value {unknown[0]!r} is not one of the known levels ({', '.join(levels)})"
             )
     codes = series.cast(pl.Enum(list(levels))).to_physical().fill_null(-1).to_numpy()
     return Factor(codes=np.asarray(codes, dtype=np.intp), levels=tuple(levels))
@@ -100,8 +98,7 @@ def factorize(
         unknown = [u for u in unknown if used[values.levels.index(u)] > 0]
         if unknown:
             raise FactorError(
-                f"{name}: value {unknown[0]!r} is not one of the known levels "
-                f"({', '.join(levels)})"
+                f"{name}: value {unknown[0]!r} is not one of the known levels ({', '.join(levels)})"
             )
         position = {level: i for i, level in enumerate(levels)}
         recode = np.array([position.get(v, -1) for v in values.levels] + [-1], dtype=np.intp)
@@ -146,7 +143,9 @@ def compact_codes(code: npt.NDArray[np.int64], size: int) -> tuple[IntArray, Int
     """
     valid = code >= 0
     if size <= _DENSE_LIMIT:
-        present = np.flatnonzero(np.bincount(code[valid] if not valid.all() else code, minlength=size))
+        present = np.flatnonzero(
+            np.bincount(code[valid] if not valid.all() else code, minlength=size)
+        )
         remap = np.full(size + 1, -1, dtype=np.intp)
         remap[present] = np.arange(present.size)
         return remap[code].astype(np.intp), present.astype(np.intp)

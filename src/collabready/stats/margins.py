@@ -72,9 +72,7 @@ class Margins:
                 raise MarginsError(f"{self.source}: variable {margin.variable!r} appears twice")
             seen.add(margin.variable)
             if len(set(margin.levels)) != len(margin.levels):
-                raise MarginsError(
-                    f"{self.source}: variable {margin.variable!r} repeats a level"
-                )
+                raise MarginsError(f"{self.source}: variable {margin.variable!r} repeats a level")
             if margin.totals.shape != (len(margin.levels),):
                 raise MarginsError(
                     f"{self.source}: variable {margin.variable!r} has "
@@ -180,7 +178,9 @@ def read_margins_csv(path: str | Path) -> Margins:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
-            raise MarginsError(f"{name}: the file is empty; expected a header row {','.join(COLUMNS)}")
+            raise MarginsError(
+                f"{name}: the file is empty; expected a header row {','.join(COLUMNS)}"
+            )
         header = [h.strip() for h in header]
         for column in COLUMNS:
             if column not in header:

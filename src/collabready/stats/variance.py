@@ -40,9 +40,7 @@ class Statistic(StrEnum):
 
 
 def _column_sums(index: IntArray, values: FloatArray, size: int) -> FloatArray:
-    return np.stack(
-        [group_sum(index, values[:, j], size) for j in range(values.shape[1])], axis=1
-    )
+    return np.stack([group_sum(index, values[:, j], size) for j in range(values.shape[1])], axis=1)
 
 
 def _stratified_crossproduct(design: SurveyDesign, totals: FloatArray) -> FloatArray:
@@ -51,13 +49,13 @@ def _stratified_crossproduct(design: SurveyDesign, totals: FloatArray) -> FloatA
     if design.n_strata == 1:
         mean = totals.mean(axis=0) if design.stratum_centre[0] else np.zeros(totals.shape[1])
         centred = totals - mean
-        result: FloatArray = design.stratum_scale[0] * (centred.T @ centred)
-        return result
+        single: FloatArray = design.stratum_scale[0] * (centred.T @ centred)
+        return single
     sums = _column_sums(unit_stratum, totals, design.n_strata)
     means = sums / design.stratum_n_psu[:, None] * design.stratum_centre[:, None]
     centred = totals - means[unit_stratum]
     scaled = centred * design.stratum_scale[unit_stratum][:, None]
-    result = scaled.T @ centred
+    result: FloatArray = scaled.T @ centred
     return result
 
 
@@ -80,6 +78,9 @@ class DomainEstimates:
     covariance: FloatArray
     n: IntArray
     weighted_n: FloatArray
+    #: PSUs with respondents in the domain minus strata with respondents in it
+    #: (R's ``degf`` of the subset design; used by the Korn–Graubard interval)
+    domain_df: IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,16 @@ def domain_covariance(
         psu_wy = psu_wy.reshape(-1, slots)
         s_w = psu_w.sum(axis=0).reshape(1, 1, slots)
         s_wy = psu_wy.sum(axis=0).reshape(1, 1, slots)
+    if design.psu is None:
+        in_stratum = count.sum(axis=1)[:, :n_dom]  # strata × domains
+        domain_df = (in_stratum.sum(axis=0) - (in_stratum > 0).sum(axis=0)).astype(np.intp)
+    else:
+        present = psu_w[:, :n_dom] > 0
+        strata_in = [
+            np.count_nonzero(np.bincount(design.psu_stratum[present[:, d]], minlength=1))
+            for d in range(n_dom)
+        ]
+        domain_df = (present.sum(axis=0) - np.asarray(strata_in)).astype(np.intp)
     weighted_n = s_w.sum(axis=(0, 1))[:n_dom]
     n = count.sum(axis=(0, 1))[:n_dom].astype(np.intp)
     total_wy = s_wy.sum(axis=(0, 1))[:n_dom]
@@ -198,5 +209,9 @@ def domain_covariance(
     covariance[~has, :] = np.nan
     covariance[:, ~has] = np.nan
     return DomainEstimates(
-        estimate=estimate, covariance=covariance, n=n, weighted_n=weighted_n.astype(np.float64)
+        estimate=estimate,
+        covariance=covariance,
+        n=n,
+        weighted_n=weighted_n.astype(np.float64),
+        domain_df=domain_df,
     )

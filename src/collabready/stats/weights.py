@@ -107,15 +107,15 @@ def _cells(codes: list[IntArray], sizes: list[int]) -> tuple[IntArray, IntArray]
     return cell, cell_levels
 
 
-def _level_sums(cell_values: FloatArray, cell_levels: IntArray, sizes: list[int]) -> list[FloatArray]:
-    return [
-        group_sum(cell_levels[:, m], cell_values, size)
-        for m, size in enumerate(sizes)
-    ]
+def _level_sums(
+    cell_values: FloatArray, cell_levels: IntArray, sizes: list[int]
+) -> list[FloatArray]:
+    return [group_sum(cell_levels[:, m], cell_values, size) for m, size in enumerate(sizes)]
 
 
 def _ipf(
     cell_weights: FloatArray,
+    *,
     cell_levels: IntArray,
     targets: list[FloatArray],
     scale: list[FloatArray],
@@ -181,7 +181,9 @@ def rake(
             )
         factor = factorize(data[margin.variable], levels=margin.levels, name=margin.variable)
         if n not in (-1, len(factor)):
-            raise RakingError(f"margin variable {margin.variable!r} has {len(factor)} rows, not {n}")
+            raise RakingError(
+                f"margin variable {margin.variable!r} has {len(factor)} rows, not {n}"
+            )
         n = len(factor)
         missing = np.flatnonzero(factor.codes < 0)
         if missing.size:
@@ -219,7 +221,7 @@ def rake(
     free = np.ones(n, dtype=bool)
     fixed = np.zeros(n)
     n_fixed = 0
-    for bound_round in range(1, max_bound_rounds + 1):
+    for bound_round in range(1, max_bound_rounds + 1):  # noqa: B007 (reported)
         if n_fixed:
             cell_weights = group_sum(cell, np.where(free, w0, 0.0), calibration.n_cells)
             cell_fixed = group_sum(cell, fixed, calibration.n_cells)
@@ -228,7 +230,9 @@ def rake(
             round_targets = []
             for margin, t, fs, frs in zip(margins, targets, fixed_sums, free_sums, strict=True):
                 remaining = t - fs
-                impossible = (remaining < -tolerance * t) | ((frs == 0) & (remaining > tolerance * t))
+                impossible = (remaining < -tolerance * t) | (
+                    (frs == 0) & (remaining > tolerance * t)
+                )
                 if np.any(impossible):
                     level = margin.levels[int(np.flatnonzero(impossible)[0])]
                     raise RakingError(
@@ -241,7 +245,12 @@ def rake(
             cell_weights = group_sum(cell, w0, calibration.n_cells)
             round_targets = targets
         factors, iterations, converged, _ = _ipf(
-            cell_weights, cell_levels, round_targets, scale, tolerance, max_iterations
+            cell_weights,
+            cell_levels=cell_levels,
+            targets=round_targets,
+            scale=scale,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
         )
         weights = w0 * factors[cell]
         if n_fixed:
