@@ -31,6 +31,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Back-fitting sweeps over the margins, as in R ``survey`` (``for (iterations in 1:10)``).
 R_SURVEY_SWEEPS = 10
+#: Up to this many cells the sweeps are kept as a cells × cells matrix.
+_OPERATOR_CELLS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class Calibration:
     cell_counts: IntArray = field(init=False)
     _indicators: tuple[FloatArray, ...] = field(init=False, repr=False)
     _level_counts: tuple[FloatArray, ...] = field(init=False, repr=False)
+    _operator: FloatArray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         n_cells = self.cell_levels.shape[0]
@@ -63,19 +66,14 @@ class Calibration:
             level_counts.append(indicator @ counts.astype(np.float64))
         object.__setattr__(self, "_indicators", tuple(indicators))
         object.__setattr__(self, "_level_counts", tuple(level_counts))
+        object.__setattr__(self, "_operator", None)
 
     @property
     def n_cells(self) -> int:
         """Number of calibration cells that contain respondents."""
         return int(self.cell_levels.shape[0])
 
-    def cell_adjustments(self, cell_sums: FloatArray) -> FloatArray:
-        """Adjustments ``a`` (cells × k) such that the residualised ``x`` is ``x - w * a[cell]``.
-
-        ``cell_sums`` holds, for each cell and each of ``k`` statistics, the
-        sum over the cell's rows of ``x / w``.
-        """
-        sums = np.asarray(cell_sums, dtype=np.float64).reshape(self.n_cells, -1)
+    def _sweep(self, sums: FloatArray) -> FloatArray:
         counts = self.cell_counts.astype(np.float64)[:, None]
         adjustment = np.zeros_like(sums)
         for _ in range(self.sweeps):
@@ -84,6 +82,24 @@ class Calibration:
                 level_mean = (indicator @ residual) / self._level_counts[m][:, None]
                 adjustment += level_mean[self.cell_levels[:, m]]
         return adjustment
+
+    def cell_adjustments(self, cell_sums: FloatArray) -> FloatArray:
+        """Adjustments ``a`` (cells × k) such that the residualised ``x`` is ``x - w * a[cell]``.
+
+        ``cell_sums`` holds, for each cell and each of ``k`` statistics, the
+        sum over the cell's rows of ``x / w``.
+        """
+        sums = np.asarray(cell_sums, dtype=np.float64).reshape(self.n_cells, -1)
+        if self.n_cells > _OPERATOR_CELLS or sums.shape[1] * 4 < self.n_cells:
+            return self._sweep(sums)
+        operator = self._operator
+        if operator is None:
+            # the sweeps are linear in the cell sums: apply them once to the
+            # identity and keep the matrix (computed on first use)
+            operator = self._sweep(np.eye(self.n_cells))
+            object.__setattr__(self, "_operator", operator)
+        result: FloatArray = operator @ sums
+        return result
 
     def residualise(self, x: FloatArray, weights: FloatArray) -> FloatArray:
         """Row-level residuals of influence values ``x`` (n × k) from the raking margins."""

@@ -26,8 +26,10 @@ from collabready.stats.errors import StatsInputError
 from collabready.stats.factor import Factor, factorize
 from collabready.stats.variance import (
     DomainEstimates,
+    GroupTables,
     Statistic,
     domain_covariance,
+    group_tables,
     prepare_variable,
 )
 
@@ -131,10 +133,16 @@ def domain_estimates(
     """(variable, grouping, factor, estimates) for every variable and grouping."""
     groupings = _groupings(design, by, overall)
     results = []
+    tables: dict[str, GroupTables] = {}
     for name, values in variables.items():
         prepared = prepare_variable(design, values)
         for grouping, factor in groupings:
-            estimates = domain_covariance(design, prepared, factor, statistic)
+            shared = None
+            if prepared.valid is None:
+                if grouping not in tables:
+                    tables[grouping] = group_tables(design, factor)
+                shared = tables[grouping]
+            estimates = domain_covariance(design, prepared, factor, statistic, shared)
             results.append((name, grouping, factor, estimates))
     return results
 
