@@ -62,9 +62,7 @@ def synthetic_sample(rows: int, seed: int = 7, population: float = 250_000.0) ->
         name: share * rng.uniform(0.5, 1.5, share.size) for name, share in pop_share.items()
     }
     factors = {}
-    for (name, share), levels in zip(
-        sample_share.items(), (SECTORS, SIZES, REGIONS), strict=True
-    ):
+    for (name, share), levels in zip(sample_share.items(), (SECTORS, SIZES, REGIONS), strict=True):
         codes = rng.choice(share.size, size=rows, p=share / share.sum()).astype(np.intp)
         factors[name] = Factor(codes=codes, levels=levels)
     base = np.ones(rows)
@@ -83,16 +81,16 @@ def synthetic_sample(rows: int, seed: int = 7, population: float = 250_000.0) ->
 
 def ours(sample: Sample, calibrated: bool) -> tuple[np.ndarray, object]:
     raking = rake(
-        data=sample.factors, margins=sample.margins, base_weights=sample.base_weights,
+        data=sample.factors,
+        margins=sample.margins,
+        base_weights=sample.base_weights,
         tolerance=1e-10,
     )
     if calibrated:
         design = raked_design(raking)
     else:
         design = survey_design(weights=raking.weights)
-    table = estimate_means(
-        design=design, variables=sample.scores, by=sample.factors, overall=False
-    )
+    table = estimate_means(design=design, variables=sample.scores, by=sample.factors, overall=False)
     return raking.weights, table
 
 
@@ -110,8 +108,12 @@ def run_samplics(sample: Sample) -> tuple[float, float, np.ndarray, dict]:
     }
     t0 = time.perf_counter()
     weights = SampleWeight().rake(
-        samp_weight=sample.base_weights, margins=labels, control=control,
-        tol=1e-12, ctrl_tol=1e-12, max_iter=1000,
+        samp_weight=sample.base_weights,
+        margins=labels,
+        control=control,
+        tol=1e-12,
+        ctrl_tol=1e-12,
+        max_iter=1000,
     )
     results = {}
     for score, y in sample.scores.items():
@@ -172,8 +174,10 @@ def main() -> None:
             row = plain.index(score, name, level)
             e_diff = max(e_diff, abs(plain.estimate[row] / point[level] - 1))
             s_diff = max(s_diff, abs(plain.se[row] / stderr[level] - 1))
-    print(f"largest relative difference vs samplics: weights {w_diff:.1e}, "
-          f"means {e_diff:.1e}, SEs {s_diff:.1e}")
+    print(
+        f"largest relative difference vs samplics: weights {w_diff:.1e}, "
+        f"means {e_diff:.1e}, SEs {s_diff:.1e}"
+    )
 
 
 if __name__ == "__main__":

@@ -127,7 +127,9 @@ def test_domain_means_match_the_row_level_reference(config, seed):
     assert diffs.se[0] == pytest.approx(np.sqrt(var), rel=1e-9)
 
 
-@pytest.mark.parametrize("config", CONFIGS[2:], ids=lambda c: "-".join(k for k, v in c.items() if v))
+@pytest.mark.parametrize(
+    "config", CONFIGS[2:], ids=lambda c: "-".join(k for k, v in c.items() if v)
+)
 def test_domain_totals_match_the_row_level_reference(config):
     data, y, design, stratum, psu, fraction, margin_codes = make(5, **config)
     w = design.weights

@@ -38,6 +38,8 @@ IntArray = npt.NDArray[np.intp]
 
 #: Grouping name and domain label of the whole-sample rows.
 OVERALL = "all"
+#: Proportions (and SEs) this close to 0 or 1 are treated as exactly there.
+_EDGE = 1e-10
 
 
 class ProportionCI(StrEnum):
@@ -162,7 +164,9 @@ def _table(
         grouping += [group_name] * factor.n_levels
         domain += list(factor.levels)
     estimate = np.concatenate([p[3].estimate for p in parts])
-    se = np.sqrt(np.concatenate([np.diag(p[3].covariance) for p in parts]))
+    variance = np.concatenate([np.diag(p[3].covariance) for p in parts])
+    # a variance that is exactly zero can come out as -1e-20 after rounding
+    se = np.sqrt(np.where(variance > 0, variance, 0.0 * variance))
     n = np.concatenate([p[3].n for p in parts])
     if ci is None:
         half = t_quantile(level, design.df) * se
@@ -275,7 +279,8 @@ def proportion_interval(
     low = np.full(p.shape, np.nan)
     high = np.full(p.shape, np.nan)
     t = t_quantile(level, df)
-    edge = (p <= 0) | (p >= 1) | (se <= 0)
+    # estimates within rounding of 0 or 1 have no variance to speak of
+    edge = (p <= _EDGE) | (p >= 1 - _EDGE) | (se <= _EDGE)
     use_beta = np.isfinite(p) & (edge | (method is ProportionCI.BETA))
     inner = np.isfinite(p) & ~use_beta
     if inner.any():
@@ -288,7 +293,9 @@ def proportion_interval(
         q = p[use_beta]
         v = se[use_beta] ** 2
         count = n[use_beta].astype(np.float64)
-        n_eff = np.where(v > 0, q * (1 - q) / np.where(v > 0, v, 1.0), count)
+        q = np.where(q <= _EDGE, 0.0, np.where(q >= 1 - _EDGE, 1.0, q))
+        usable = (v > _EDGE**2) & (q > 0) & (q < 1)
+        n_eff = np.where(usable, q * (1 - q) / np.where(usable, v, 1.0), count)
         alpha = 1 - level
         t_n = np.asarray(sps.t.ppf(alpha / 2, np.maximum(count - 1, 1)), dtype=np.float64)
         kg_df = np.full(q.shape, float(df)) if domain_df is None else domain_df[use_beta]

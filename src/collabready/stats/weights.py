@@ -126,12 +126,14 @@ def _ipf(
     sizes = [t.size for t in targets]
     factors = np.ones(cell_weights.size)
     residual = np.inf
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (returned)
         for m, target in enumerate(targets):
             level = cell_levels[:, m]
             achieved = group_sum(level, cell_weights * factors, sizes[m])
             ratio = np.divide(target, achieved, out=np.ones_like(target), where=achieved > 0)
             factors *= ratio[level]
+        if not np.all(np.isfinite(factors) & (factors > 0)):
+            return factors, iteration, False, np.inf
         sums = _level_sums(cell_weights * factors, cell_levels, sizes)
         residual = max(
             float(np.max(np.abs(s - t) / s_, initial=0.0))
@@ -244,15 +246,17 @@ def rake(
         else:
             cell_weights = group_sum(cell, w0, calibration.n_cells)
             round_targets = targets
-        factors, iterations, converged, _ = _ipf(
-            cell_weights,
-            cell_levels=cell_levels,
-            targets=round_targets,
-            scale=scale,
-            tolerance=tolerance,
-            max_iterations=max_iterations,
-        )
-        weights = w0 * factors[cell]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            factors, iterations, converged, _ = _ipf(
+                cell_weights,
+                cell_levels=cell_levels,
+                targets=round_targets,
+                scale=scale,
+                tolerance=tolerance,
+                max_iterations=max_iterations,
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            weights = w0 * factors[cell]
         if n_fixed:
             weights = np.where(free, weights, fixed)
         over = free & (weights > upper)
@@ -267,6 +271,18 @@ def rake(
         raise RakingError(
             f"the weight bounds could not be met after {max_bound_rounds} rounds of "
             "trimming and re-raking; loosen the bounds"
+        )
+    if not converged and n_fixed:
+        raise RakingError(
+            f"the weight bounds cannot be met: with {n_fixed} weights held at the bounds "
+            f"({lower:g}, {upper:g}) the others cannot reach every margin; loosen the "
+            "bounds or merge sparse levels"
+        )
+    if not np.all(np.isfinite(weights) & (weights > 0)):
+        raise RakingError(
+            "raking diverged: the combinations of levels present in the data cannot "
+            "carry the margins (some level's respondents all fall in cells whose other "
+            "margins are already full); merge sparse levels"
         )
     cell_final = group_sum(cell, weights, calibration.n_cells)
     achieved = _level_sums(cell_final, cell_levels, sizes)
