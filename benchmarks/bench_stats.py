@@ -86,10 +86,7 @@ def ours(sample: Sample, calibrated: bool) -> tuple[np.ndarray, object]:
         base_weights=sample.base_weights,
         tolerance=1e-10,
     )
-    if calibrated:
-        design = raked_design(raking)
-    else:
-        design = survey_design(weights=raking.weights)
+    design = raked_design(raking) if calibrated else survey_design(weights=raking.weights)
     table = estimate_means(design=design, variables=sample.scores, by=sample.factors, overall=False)
     return raking.weights, table
 
@@ -154,7 +151,7 @@ def main() -> None:
             f"mean+SE+CI, {len(SCORES)} scores x {len(sample.factors)} groupings, {label}: "
             f"{took * 1000:7.1f} ms  ({took / n_things * 1000:5.1f} ms per score x grouping)"
         )
-    t_ours, (weights, table) = best_of(lambda: ours(sample, calibrated=True), args.repeat)
+    t_ours, (weights, _) = best_of(lambda: ours(sample, calibrated=True), args.repeat)
     t_plain, (_, plain) = best_of(lambda: ours(sample, calibrated=False), args.repeat)
     print(f"rake + 18 estimates, calibration-aware: {t_ours * 1000:7.1f} ms")
     print(f"rake + 18 estimates, weights fixed:     {t_plain * 1000:7.1f} ms")

@@ -67,8 +67,13 @@ def make(seed, *, strata, clusters, calibrated, missing):
     fpc_values = np.where(fpc > 0, population[stratum], 1e12)
     if calibrated:
         margins = margins_from_records(
-            [("a", "a0", 500), ("a", "a1", 300), ("a", "a2", 200)]
-            + [("b", "b0", 550), ("b", "b1", 450)]
+            [
+                ("a", "a0", 500),
+                ("a", "a1", 300),
+                ("a", "a2", 200),
+                ("b", "b0", 550),
+                ("b", "b1", 450),
+            ]
         )
         raking = rake(data=data, margins=margins, base_weights=base, tolerance=1e-13)
         design = raked_design(

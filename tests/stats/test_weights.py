@@ -113,7 +113,7 @@ def test_margin_level_without_respondents_is_named():
 def test_missing_values_and_columns_are_named():
     data = sample()
     data["size"][7] = None
-    with pytest.raises(RakingError, match="size: 1 respondents have no value .*row 7"):
+    with pytest.raises(RakingError, match=r"size: 1 respondents have no value .*row 7"):
         rake(data=data, margins=MARGINS)
     with pytest.raises(RakingError, match="margin variable 'size' is not a column"):
         rake(data={"sector": data["sector"]}, margins=MARGINS)

@@ -126,7 +126,7 @@ def _ipf(
     sizes = [t.size for t in targets]
     factors = np.ones(cell_weights.size)
     residual = np.inf
-    for iteration in range(1, max_iterations + 1):  # noqa: B007 (returned)
+    for iteration in range(1, max_iterations + 1):
         for m, target in enumerate(targets):
             level = cell_levels[:, m]
             achieved = group_sum(level, cell_weights * factors, sizes[m])
