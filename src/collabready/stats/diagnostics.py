@@ -45,7 +45,7 @@ def weight_diagnostics(weights: npt.ArrayLike) -> WeightDiagnostics:
 
     >>> d = weight_diagnostics([1.0, 1.0, 2.0, 4.0])
     >>> round(d.kish_deff, 4), round(d.effective_n, 4)
-    (1.3469, 2.9697)
+    (1.375, 2.9091)
     """
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 1 or w.size == 0:
