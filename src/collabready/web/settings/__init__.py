@@ -1,0 +1,1 @@
+"""Django settings for collabready: ``base`` (development and the demo), ``production``, ``test``."""
