@@ -10,9 +10,10 @@ import os
 
 import dj_database_url
 
-from collabready.web.settings.base import *  # noqa: F403
+# Set before base is read, so that it does not write a key into the data directory.
+os.environ.setdefault("COLLABREADY_SECRET_KEY", "test-only-" + "k" * 50)
 
-SECRET_KEY = "test-only-" + "k" * 50  # noqa: S105 (a test key, never deployed)
+from collabready.web.settings.base import *  # noqa: E402, F403
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
@@ -27,3 +28,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 COLLABREADY_PUBLIC_URL = "http://testserver"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+STATIC_ROOT = WEB_DIR / "static"  # noqa: F405 (exists, so WhiteNoise does not warn)
