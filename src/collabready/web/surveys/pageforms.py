@@ -85,8 +85,14 @@ def page_read(
         if len(text) > oq.max_length:
             message = _("Your answer must be %(max)s characters or fewer") % {"max": oq.max_length}
             errors.append(FieldError(oq.id, field_anchor(oq.id), message))
-        open_answers[oq.id] = text
+        else:
+            open_answers[oq.id] = text
     return PageInput(answers, profile, open_answers, tuple(errors))
+
+
+def page_posted_text(page: Page, data: Mapping[str, str]) -> dict[str, str]:
+    """The open answers as typed, to show again beside an error."""
+    return {oq.id: data.get(oq.id) or "" for oq in page.open_questions}
 
 
 def _required(question: ProfileQuestion, language: str) -> FieldError:

@@ -23,7 +23,7 @@ from collabready.web.surveys.errors import (
     WaveClosedError,
 )
 from collabready.web.surveys.journey import journey_page, page_before
-from collabready.web.surveys.pageforms import FieldError, field_anchor, page_read
+from collabready.web.surveys.pageforms import FieldError, field_anchor, page_posted_text, page_read
 from collabready.web.surveys.presenters import check_answers_view, page_view
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 from collabready.web.surveys.selectors.waves import wave_is_open
@@ -126,7 +126,7 @@ def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResp
             state,
             language=language,
             posted={**posted.answers, **posted.profile},
-            posted_text=posted.open_answers,
+            posted_text=page_posted_text(page, request.POST),
             errors=posted.errors,
         )
         context["page"] = view
