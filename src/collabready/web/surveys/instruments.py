@@ -32,7 +32,7 @@ def instrument_get(key: str) -> Instrument:
         return _REGISTERED[key]
     instrument_id, _, version = key.partition("@")
     try:
-        from collabready.instrument import load_instrument  # type: ignore[attr-defined]
+        from collabready.instrument import load_instrument
 
         instrument: Instrument = load_instrument(version or None)
     except (ImportError, UserError) as exc:
@@ -46,7 +46,7 @@ def instrument_get(key: str) -> Instrument:
 
 def instrument_latest() -> Instrument:
     """The latest bundled instrument version."""
-    from collabready.instrument import load_instrument  # type: ignore[attr-defined]
+    from collabready.instrument import load_instrument
 
     instrument: Instrument = load_instrument()
     return instrument
