@@ -94,4 +94,6 @@ def test_welsh_pages_use_welsh_texts(respondent: Client, instrument: Instrument)
     assert "Dinasyddion" in html
     assert "Rydym yn bwriadu" in html
     assert "Cytuno'n gryf" in html or "Cytuno&#x27;n gryf" in html
+    assert "Adran 2 o 11" in html
+    assert "Cadw a pharhau" in html
     assert 'href="/survey/questions/citizens/"' in html  # switch back to English
