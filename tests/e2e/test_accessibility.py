@@ -1,4 +1,4 @@
-"""axe-core scan of every respondent page type, in English and in Welsh: no WCAG 2.2 AA violations."""
+"""axe-core scan of every respondent page type, in English and Welsh: no WCAG 2.2 AA violations."""
 
 from __future__ import annotations
 

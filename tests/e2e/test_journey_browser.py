@@ -13,7 +13,8 @@ Page = Any  # playwright.sync_api.Page
 
 FOCUSED = """() => {
   const el = document.activeElement;
-  return {tag: el.tagName, type: el.type || '', name: el.name || '', text: (el.innerText || '').trim(),
+  return {tag: el.tagName, type: el.type || '', name: el.name || '',
+          text: (el.innerText || '').trim(),
           checked: !!el.checked};
 }"""
 
@@ -72,7 +73,9 @@ def test_complete_the_whole_survey_with_the_keyboard_only(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Your readiness profile"
-    assert (page.locator("svg.app-chart__svg title").text_content() or "").startswith("Commitment and capacity")
+    assert (page.locator("svg.app-chart__svg title").text_content() or "").startswith(
+        "Commitment and capacity"
+    )
     assert page.locator(".app-profile-table tbody tr").count() == 6
     response = Response.objects.get(pk=invited_live.response.pk)
     assert response.submitted_at is not None
@@ -119,7 +122,10 @@ def test_leave_part_way_resume_from_the_link_and_submit(
     assert "Answers submitted" in tab.locator("h1").inner_text()
     tab.go_back()  # the back button after submitting
     tab.reload()
-    assert "Answers submitted" in tab.locator("h1").inner_text() or "Check" not in tab.locator("h1").inner_text()
+    assert (
+        "Answers submitted" in tab.locator("h1").inner_text()
+        or "Check" not in tab.locator("h1").inner_text()
+    )
     tab.goto("/survey/profile/")
     assert tab.locator("h1").inner_text() == "Your readiness profile"
     assert "Strongly agree" not in tab.locator("main").inner_text()

@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     del config
     for item in items:
         if item.get_closest_marker("postgres") and not _on_postgres():
-            item.add_marker(pytest.mark.skip(reason="needs COLLABREADY_TEST_DATABASE_URL=postgres://..."))
+            item.add_marker(
+                pytest.mark.skip(reason="needs COLLABREADY_TEST_DATABASE_URL=postgres://...")
+            )
 
 
 def _on_postgres() -> bool:

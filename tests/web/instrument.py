@@ -28,7 +28,11 @@ BLOCKS = {
     "markets": ("Markets", "Marchnadoedd"),
 }
 PROFILE = {
-    "sector": (("public", "Public", "Cyhoeddus"), ("private", "Private", "Preifat"), ("third", "Third sector", "Trydydd sector")),
+    "sector": (
+        ("public", "Public", "Cyhoeddus"),
+        ("private", "Private", "Preifat"),
+        ("third", "Third sector", "Trydydd sector"),
+    ),
     "role": (
         ("chief_executive", "Chief executive", "Prif weithredwr"),
         ("director", "Director", "Cyfarwyddwr"),
@@ -76,7 +80,10 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
                 items.append(
                     Item(
                         iid,
-                        tx(f"{en_text} work with others on {en.lower()} ({n}).", f"{cy_text} gydweithio ar {cy.lower()} ({n})."),
+                        tx(
+                            f"{en_text} work with others on {en.lower()} ({n}).",
+                            f"{cy_text} gydweithio ar {cy.lower()} ({n}).",
+                        ),
                         "agree5",
                         dimension=dim,
                         block=block_id,
@@ -88,8 +95,16 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
                 tx(en, cy),
                 tx(f"About {en.lower()}.", f"Am {cy.lower()}."),
                 tuple(items),
-                (tx(f"Agree a shared plan for {en.lower()}.", f"Cytuno ar gynllun ar y cyd ar gyfer {cy.lower()}."),
-                 tx(f"Review {en.lower()} with partners.", f"Adolygu {cy.lower()} gyda phartneriaid.")),
+                (
+                    tx(
+                        f"Agree a shared plan for {en.lower()}.",
+                        f"Cytuno ar gynllun ar y cyd ar gyfer {cy.lower()}.",
+                    ),
+                    tx(
+                        f"Review {en.lower()} with partners.",
+                        f"Adolygu {cy.lower()} gyda phartneriaid.",
+                    ),
+                ),
             )
         )
     sections = (
@@ -99,7 +114,13 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
             tx("Enablers", "Galluogwyr"),
             tx("What helps your staff to collaborate.", "Beth sy'n helpu eich staff i gydweithio."),
             tuple(
-                Item(f"enb_{f}_1", tx(f"Staff have {f.replace('_', ' ')}.", f"Mae gan staff {f}."), "agree5", facet=f, section="enablers")
+                Item(
+                    f"enb_{f}_1",
+                    tx(f"Staff have {f.replace('_', ' ')}.", f"Mae gan staff {f}."),
+                    "agree5",
+                    facet=f,
+                    section="enablers",
+                )
                 for f in ("leaders", "incentives", "tools_skills", "time_resources")
             ),
         ),
@@ -109,10 +130,34 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
             tx("Operating environment", "Amgylchedd gweithredu"),
             tx("What around you helps or hinders.", "Beth o'ch cwmpas sy'n helpu neu'n rhwystro."),
             (
-                Item("env_help_1", tx("Regulation helps us.", "Mae rheoleiddio'n ein helpu."), "agree5", facet="helps", section="environment"),
-                Item("env_help_2", tx("Funding helps us.", "Mae cyllid yn ein helpu."), "agree5", facet="helps", section="environment"),
-                Item("env_hinder_1", tx("Accountability hinders us.", "Mae atebolrwydd yn ein rhwystro."), "agree5", facet="hinders", section="environment"),
-                Item("env_hinder_2", tx("Targets hinder us.", "Mae targedau'n ein rhwystro."), "agree5", facet="hinders", section="environment"),
+                Item(
+                    "env_help_1",
+                    tx("Regulation helps us.", "Mae rheoleiddio'n ein helpu."),
+                    "agree5",
+                    facet="helps",
+                    section="environment",
+                ),
+                Item(
+                    "env_help_2",
+                    tx("Funding helps us.", "Mae cyllid yn ein helpu."),
+                    "agree5",
+                    facet="helps",
+                    section="environment",
+                ),
+                Item(
+                    "env_hinder_1",
+                    tx("Accountability hinders us.", "Mae atebolrwydd yn ein rhwystro."),
+                    "agree5",
+                    facet="hinders",
+                    section="environment",
+                ),
+                Item(
+                    "env_hinder_2",
+                    tx("Targets hinder us.", "Mae targedau'n ein rhwystro."),
+                    "agree5",
+                    facet="hinders",
+                    section="environment",
+                ),
             ),
         ),
         Section(
@@ -121,7 +166,15 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
             tx("Outcomes of collaboration", "Canlyniadau cydweithio"),
             tx("What collaboration has achieved.", "Beth mae cydweithio wedi'i gyflawni."),
             tuple(
-                Item(f"out_{n}", tx(f"Collaboration has improved outcome {n}.", f"Mae cydweithio wedi gwella canlyniad {n}."), "agree5", section="outcomes")
+                Item(
+                    f"out_{n}",
+                    tx(
+                        f"Collaboration has improved outcome {n}.",
+                        f"Mae cydweithio wedi gwella canlyniad {n}.",
+                    ),
+                    "agree5",
+                    section="outcomes",
+                )
                 for n in (1, 2)
             ),
         ),
@@ -140,8 +193,18 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
         profile=tuple(
             ProfileQuestion(
                 qid,
-                tx({"sector": "Which sector is your organisation in?", "role": "What is your role?", "size": "How many staff does your organisation have?"}[qid],
-                   {"sector": "Ym mha sector mae eich sefydliad?", "role": "Beth yw eich rôl?", "size": "Faint o staff sydd gan eich sefydliad?"}[qid]),
+                tx(
+                    {
+                        "sector": "Which sector is your organisation in?",
+                        "role": "What is your role?",
+                        "size": "How many staff does your organisation have?",
+                    }[qid],
+                    {
+                        "sector": "Ym mha sector mae eich sefydliad?",
+                        "role": "Beth yw eich rôl?",
+                        "size": "Faint o staff sydd gan eich sefydliad?",
+                    }[qid],
+                ),
                 QuestionType.SINGLE_CHOICE,
                 tuple(Choice(i + 1, v, tx(en, cy)) for i, (v, en, cy) in enumerate(choices)),
             )
@@ -152,16 +215,42 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
         open_questions=(
             OpenQuestion(
                 "open_improve",
-                tx("What one thing would most improve your organisation's ability to collaborate?",
-                   "Pa un peth fyddai'n gwella gallu eich sefydliad i gydweithio fwyaf?"),
+                tx(
+                    "What one thing would most improve your organisation's ability to collaborate?",
+                    "Pa un peth fyddai'n gwella gallu eich sefydliad i gydweithio fwyaf?",
+                ),
                 tx("Optional.", "Dewisol."),
                 max_length=500,
             ),
         ),
         levels=(
-            Level("emerging", 0, 40, tx("Emerging", "Yn datblygu'n gynnar"), tx("Collaboration is at an early stage.", "Mae cydweithio ar gam cynnar.")),
-            Level("developing", 40, 55, tx("Developing", "Yn datblygu"), tx("Some foundations are in place.", "Mae rhai sylfeini yn eu lle.")),
-            Level("established", 55, 70, tx("Established", "Wedi ymsefydlu"), tx("Collaboration is established.", "Mae cydweithio wedi ymsefydlu.")),
-            Level("leading", 70, 100, tx("Leading", "Yn arwain"), tx("A leader in collaboration.", "Arweinydd mewn cydweithio.")),
+            Level(
+                "emerging",
+                0,
+                40,
+                tx("Emerging", "Yn datblygu'n gynnar"),
+                tx("Collaboration is at an early stage.", "Mae cydweithio ar gam cynnar."),
+            ),
+            Level(
+                "developing",
+                40,
+                55,
+                tx("Developing", "Yn datblygu"),
+                tx("Some foundations are in place.", "Mae rhai sylfeini yn eu lle."),
+            ),
+            Level(
+                "established",
+                55,
+                70,
+                tx("Established", "Wedi ymsefydlu"),
+                tx("Collaboration is established.", "Mae cydweithio wedi ymsefydlu."),
+            ),
+            Level(
+                "leading",
+                70,
+                100,
+                tx("Leading", "Yn arwain"),
+                tx("A leader in collaboration.", "Arweinydd mewn cydweithio."),
+            ),
         ),
     )

@@ -38,7 +38,9 @@ def test_import_creates_invitations_and_empty_responses(wave: Wave, instrument: 
     assert Response.objects.get(invitation=ann).sector == "public"
 
 
-def test_bad_rows_are_reported_precisely_and_nothing_is_imported(wave: Wave, instrument: Instrument) -> None:
+def test_bad_rows_are_reported_precisely_and_nothing_is_imported(
+    wave: Wave, instrument: Instrument
+) -> None:
     data = (
         "Email,Name,Organisation,Sector,role\n"
         "good@example.org,G,Org,public,director\n"
@@ -66,7 +68,9 @@ def test_missing_columns_and_bad_encoding(wave: Wave, instrument: Instrument) ->
         invitations_import_csv(wave=wave, data=b"email,name\na@example.org,A\n")
     assert "missing column(s) organisation, sector" in caught.value.problems[0]
     with pytest.raises(InvitationImportError) as caught:
-        invitations_import_csv(wave=wave, data="email,name,organisation,sector\n\xe9".encode("latin-1"))
+        invitations_import_csv(
+            wave=wave, data="email,name,organisation,sector\n\xe9".encode("latin-1")
+        )
     assert "not UTF-8" in caught.value.problems[0]
 
 
@@ -74,7 +78,10 @@ def test_already_invited_addresses_are_refused(wave: Wave, instrument: Instrumen
     invitations_import_csv(wave=wave, data=GOOD.encode())
     with pytest.raises(InvitationImportError) as caught:
         invitations_import_csv(wave=wave, data=GOOD.encode())
-    assert "row 2, column email: a@example.org is already invited to this wave" in caught.value.problems
+    assert (
+        "row 2, column email: a@example.org is already invited to this wave"
+        in caught.value.problems
+    )
 
 
 def test_upload_page_lists_problems(staff: Client, wave: Wave, instrument: Instrument) -> None:
@@ -90,7 +97,9 @@ def test_invitations_and_reminders_are_emailed_with_working_links(
     invitations_import_csv(wave=wave, data=GOOD.encode())
     staff.post(f"/backoffice/waves/{wave.pk}/send/", {"kind": "invitation"})
     assert len(mail.outbox) == 2
-    assert staff.post(f"/backoffice/waves/{wave.pk}/send/", {"kind": "invitation"}).status_code == 302
+    assert (
+        staff.post(f"/backoffice/waves/{wave.pk}/send/", {"kind": "invitation"}).status_code == 302
+    )
     assert len(mail.outbox) == 2  # nobody is invited twice
     link = re.search(r"http://testserver(/r/[^/\s]+/)", mail.outbox[0].body)
     assert link is not None

@@ -10,7 +10,9 @@ from collabready.web.surveys.models import Response
 from tests.web.conftest import Invited, answer_everything, page_data
 
 
-def test_start_page_shows_purpose_time_and_privacy(respondent: Client, instrument: Instrument) -> None:
+def test_start_page_shows_purpose_time_and_privacy(
+    respondent: Client, instrument: Instrument
+) -> None:
     page = respondent.get("/survey/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -31,7 +33,9 @@ def test_pages_show_progress_and_back_links(respondent: Client, instrument: Inst
     assert html.count("<fieldset") == len(third.items)
 
 
-def test_whole_journey_submits_and_shows_profile(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_whole_journey_submits_and_shows_profile(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     answer_everything(respondent, instrument)
     check = respondent.get("/survey/check-your-answers/")
     assert check.status_code == 200
@@ -40,19 +44,23 @@ def test_whole_journey_submits_and_shows_profile(respondent: Client, instrument:
     assert "?return=check#f-citizens_com_1" in html
     assert "More time together." in html
     done = respondent.post("/survey/check-your-answers/", {"version": check.context["version"]})
-    assert done.status_code == 302 and done.url == "/survey/confirmation/"
+    assert done.status_code == 302
+    assert done.url == "/survey/confirmation/"
     assert "Answers submitted" in respondent.get("/survey/confirmation/").content.decode()
     profile = respondent.get("/survey/profile/")
     assert profile.status_code == 200
     text = profile.content.decode()
     assert "Your readiness profile" in text
-    assert "<svg" in text and "<title id=\"chart-title\">" in text
+    assert "<svg" in text
+    assert '<title id="chart-title">' in text
     assert "75" in text  # every statement "Agree" (4 of 5) scores 75
     invited.response.refresh_from_db()
     assert invited.response.submitted_at is not None
 
 
-def test_missing_answers_show_error_summary_and_field_errors(respondent: Client, instrument: Instrument) -> None:
+def test_missing_answers_show_error_summary_and_field_errors(
+    respondent: Client, instrument: Instrument
+) -> None:
     data = page_data(instrument, "citizens")
     del data["citizens_cap_2"]
     got = respondent.post("/survey/questions/citizens/", data)

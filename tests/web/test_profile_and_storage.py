@@ -15,7 +15,9 @@ from collabready.web.surveys.services.responses import response_new
 from tests.web.conftest import Invited, answer_everything
 
 
-def _peers(wave: Wave, instrument: Instrument, n: int, *, sector: str = "public", code: int = 2) -> None:
+def _peers(
+    wave: Wave, instrument: Instrument, n: int, *, sector: str = "public", code: int = 2
+) -> None:
     sector_code = instrument.profile_question("sector").choice_by_value(sector).code
     rows = []
     for _ in range(n):
@@ -33,7 +35,9 @@ def _submit(client: Client, instrument: Instrument) -> None:
     client.post("/survey/check-your-answers/", {})
 
 
-def test_peer_benchmark_hidden_below_k(respondent: Client, instrument: Instrument, wave: Wave, invited: Invited) -> None:
+def test_peer_benchmark_hidden_below_k(
+    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
     _peers(wave, instrument, 4)
     _peers(wave, instrument, 10, sector="private")  # other sectors do not count
     _submit(respondent, instrument)
@@ -46,7 +50,9 @@ def test_peer_benchmark_hidden_below_k(respondent: Client, instrument: Instrumen
     assert "Sector median" not in html
 
 
-def test_peer_benchmark_shown_from_k(respondent: Client, instrument: Instrument, wave: Wave, invited: Invited) -> None:
+def test_peer_benchmark_shown_from_k(
+    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
     _peers(wave, instrument, 5)  # all "Disagree": 25 out of 100
     _submit(respondent, instrument)  # all "Agree": 75
     profile = readiness_profile(response_id=invited.response.pk)
@@ -59,13 +65,17 @@ def test_peer_benchmark_shown_from_k(respondent: Client, instrument: Instrument,
 
 
 @override_settings(COLLABREADY_PEER_MIN_K=20)
-def test_k_comes_from_settings(respondent: Client, instrument: Instrument, wave: Wave, invited: Invited) -> None:
+def test_k_comes_from_settings(
+    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
     _peers(wave, instrument, 10)
     _submit(respondent, instrument)
     assert not readiness_profile(response_id=invited.response.pk).peers.shown
 
 
-def test_weakest_blocks_get_suggested_actions(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_weakest_blocks_get_suggested_actions(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     _submit(respondent, instrument)
     response = Response.objects.get(pk=invited.response.pk)
     answers = bytearray(response.answers)
@@ -104,4 +114,5 @@ def test_codes_round_trip(instrument: Instrument) -> None:
     assert codes.answers_decode(updated, instrument) == {"citizens_com_1": 3, "out_2": 8}
     rows = [updated, empty]
     matrix = codes.matrix_from_rows(rows, len(instrument.item_ids))
-    assert matrix[0, 0] == 3 and matrix[1, 0] == MISSING
+    assert matrix[0, 0] == 3
+    assert matrix[1, 0] == MISSING

@@ -41,7 +41,9 @@ def test_leave_and_come_back_with_the_personal_link(
     assert html.count(" checked") == len(pages[1].items)
 
 
-def test_save_and_come_back_later_keeps_partial_answers(respondent: Client, instrument: Instrument) -> None:
+def test_save_and_come_back_later_keeps_partial_answers(
+    respondent: Client, instrument: Instrument
+) -> None:
     data = page_data(instrument, "profile")
     data["action"] = "later"
     got = respondent.post("/survey/questions/profile/", data)
@@ -61,7 +63,9 @@ def test_saving_the_same_page_twice_is_harmless(respondent: Client, instrument: 
     assert response.sector == "public"
 
 
-def test_double_submit_records_once(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_double_submit_records_once(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     answer_everything(respondent, instrument)
     version = respondent.get("/survey/check-your-answers/").context["version"]
     first = respondent.post("/survey/check-your-answers/", {"version": version})
@@ -73,7 +77,9 @@ def test_double_submit_records_once(respondent: Client, instrument: Instrument, 
     assert invited.response.submitted_at == stamp
 
 
-def test_answers_are_read_only_after_submission(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_answers_are_read_only_after_submission(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     answer_everything(respondent, instrument)
     respondent.post("/survey/check-your-answers/", {})
     before = bytes(Response.objects.get().answers)
@@ -103,7 +109,9 @@ def test_incomplete_answers_cannot_be_submitted(respondent: Client, instrument: 
     assert Response.objects.get().submitted_at is None
 
 
-def test_changes_in_another_tab_stop_a_stale_submission(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_changes_in_another_tab_stop_a_stale_submission(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     answer_everything(respondent, instrument)
     shown = respondent.get("/survey/check-your-answers/").context["version"]
     respondent.post("/survey/questions/markets/", page_data(instrument, "markets", code=1))
@@ -115,7 +123,9 @@ def test_changes_in_another_tab_stop_a_stale_submission(respondent: Client, inst
         response_submit(response_id=invited.response.pk, expected_version=shown)
 
 
-def test_closed_wave_refuses_answers(respondent: Client, instrument: Instrument, wave: Wave) -> None:
+def test_closed_wave_refuses_answers(
+    respondent: Client, instrument: Instrument, wave: Wave
+) -> None:
     from collabready.web.surveys.services.waves import wave_close
 
     assert wave_close(wave_id=wave.pk)
@@ -127,7 +137,9 @@ def test_closed_wave_refuses_answers(respondent: Client, instrument: Instrument,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_submits_on_postgres_record_exactly_once(wave: Wave, instrument: Instrument) -> None:
+def test_concurrent_submits_on_postgres_record_exactly_once(
+    wave: Wave, instrument: Instrument
+) -> None:
     invited = invite(wave, instrument, "race@example.org")
     client = Client()
     client.get(f"/r/{invited.token}/")
@@ -140,7 +152,7 @@ def test_concurrent_submits_on_postgres_record_exactly_once(wave: Wave, instrume
         try:
             barrier.wait()
             outcomes.append(response_submit(response_id=invited.response.pk, expected_version=None))
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
@@ -177,7 +189,7 @@ def test_concurrent_page_saves_on_postgres_lose_nothing(wave: Wave, instrument: 
                 page_input=PageInput(answers={i.id: 2 for i in page.items}),
                 language="en",
             )
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()

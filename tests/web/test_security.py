@@ -43,7 +43,10 @@ def test_one_token_reaches_only_its_own_response(wave: Wave, instrument: Instrum
     stranger = Client()
     stranger.cookies["sessionid"] = "forged"
     assert stranger.get("/survey/").status_code == 403
-    assert stranger.post("/survey/questions/profile/", page_data(instrument, "profile")).status_code == 403
+    assert (
+        stranger.post("/survey/questions/profile/", page_data(instrument, "profile")).status_code
+        == 403
+    )
 
 
 def test_profile_needs_a_submitted_response(respondent: Client) -> None:
@@ -67,7 +70,9 @@ def test_token_guessing_is_rate_limited(client: Client, invited: Invited) -> Non
     assert other_address.get(f"/r/{invited.token}/").status_code == 302
 
 
-def test_respondent_text_is_escaped_everywhere(respondent: Client, instrument: Instrument, invited: Invited) -> None:
+def test_respondent_text_is_escaped_everywhere(
+    respondent: Client, instrument: Instrument, invited: Invited
+) -> None:
     answer_everything(respondent, instrument)
     respondent.post("/survey/questions/open/", {"open_improve": SCRIPT})
     html = respondent.get("/survey/check-your-answers/").content.decode()

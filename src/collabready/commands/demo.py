@@ -13,7 +13,8 @@ from collabready.errors import UserError
 def demo(
     port: Annotated[int, typer.Option("--port", help="Port to serve on (127.0.0.1).")] = 8000,
     respondents: Annotated[
-        int, typer.Option("--respondents", "-n", min=0, help="Synthetic responses in the demo wave.")
+        int,
+        typer.Option("--respondents", "-n", min=0, help="Synthetic responses in the demo wave."),
     ] = 3000,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Start the web server afterwards.")

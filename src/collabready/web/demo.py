@@ -63,12 +63,18 @@ def demo_prepare(*, respondents: int, base_url: str) -> DemoResult:
     if have < respondents:
         from collabready.synth import generate_wave
 
-        synthetic = generate_wave(respondents=respondents - have, seed=SEED + have, instrument=instrument)
+        synthetic = generate_wave(
+            respondents=respondents - have, seed=SEED + have, instrument=instrument
+        )
         loaded = responses_bulk_load(wave=wave, responses=synthetic.responses)
     invitation, created = Invitation.objects.get_or_create(
         wave=wave,
         email=DEMO_EMAIL,
-        defaults={"name": "Demo Leader", "organisation": "Demo Borough Council", "sector": "public"},
+        defaults={
+            "name": "Demo Leader",
+            "organisation": "Demo Borough Council",
+            "sector": "public",
+        },
     )
     if created:
         response_new(wave=wave, instrument=instrument, invitation=invitation).save()

@@ -6,7 +6,9 @@ from collabready.web.backoffice import views
 app_name = "backoffice"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
+    path(
+        "login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("waves/new/", views.wave_new, name="wave_new"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +30,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    return str(request.build_absolute_uri("/")).rstrip("/")
 
 
 @staff_required
@@ -39,10 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_required
 def wave_new(request: HttpRequest) -> HttpResponse:
     initial = {}
-    try:
+    with contextlib.suppress(ImportError, UserError):
         initial["instrument_key"] = instrument_latest().key
-    except (ImportError, UserError):
-        pass
     form = WaveForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

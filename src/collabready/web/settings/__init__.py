@@ -1,1 +1,1 @@
-"""Django settings for collabready: ``base`` (development and the demo), ``production``, ``test``."""
+"""Django settings for collabready: ``base`` (development, the demo), ``production``, ``test``."""

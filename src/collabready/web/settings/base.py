@@ -165,7 +165,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # collabready's own settings
-COLLABREADY_PUBLIC_URL = os.environ.get("COLLABREADY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+COLLABREADY_PUBLIC_URL = os.environ.get("COLLABREADY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
 #: Peer benchmarks are hidden when fewer than this many peers have submitted.
 COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", "5"))
 #: Failed token look-ups allowed per client address in one window before refusing.

@@ -13,7 +13,8 @@ import dj_database_url
 # Set before base is read, so that it does not write a key into the data directory.
 os.environ.setdefault("COLLABREADY_SECRET_KEY", "test-only-" + "k" * 50)
 
-from collabready.web.settings.base import *  # noqa: E402, F403
+from collabready.web.settings.base import *  # noqa: F403
+
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 

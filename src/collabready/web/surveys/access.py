@@ -32,7 +32,7 @@ def client_address(request: HttpRequest) -> str:
 
 def respondent_required(
     view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+) -> Callable[..., HttpResponse]:
     """Views for a respondent: pass the session's response id, or explain how to get in."""
 
     @wraps(view)

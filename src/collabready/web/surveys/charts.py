@@ -71,8 +71,15 @@ def profile_chart(profile: ReadinessProfile, *, language: str) -> Chart:
     labels: list[RowLabel] = []
     y = float(TOP)
     for block in profile.blocks:
-        labels.append(RowLabel(block.block.title.get(language), LABEL_WIDTH - 8, y + BAR_HEIGHT + BAR_GAP / 2 + 4))
-        for value, css in ((block.commitment, "chart-bar--commitment"), (block.capacity, "chart-bar--capacity")):
+        labels.append(
+            RowLabel(
+                block.block.title.get(language), LABEL_WIDTH - 8, y + BAR_HEIGHT + BAR_GAP / 2 + 4
+            )
+        )
+        for value, css in (
+            (block.commitment, "chart-bar--commitment"),
+            (block.capacity, "chart-bar--capacity"),
+        ):
             width = 0.0 if math.isnan(value) else plot_width * value / 100
             bars.append(
                 Bar(
@@ -92,7 +99,11 @@ def profile_chart(profile: ReadinessProfile, *, language: str) -> Chart:
     ticks = tuple(Tick(LABEL_WIDTH + plot_width * v / 100, str(v)) for v in (0, 25, 50, 75, 100))
     summary = "; ".join(
         _("%(block)s: commitment %(commitment)s, capacity %(capacity)s")
-        % {"block": b.block.title.get(language), "commitment": _fmt(b.commitment), "capacity": _fmt(b.capacity)}
+        % {
+            "block": b.block.title.get(language),
+            "commitment": _fmt(b.commitment),
+            "capacity": _fmt(b.capacity),
+        }
         for b in profile.blocks
     )
     return Chart(

@@ -29,7 +29,11 @@ def profile_empty(instrument: Instrument) -> bytes:
 def answers_decode(data: bytes, instrument: Instrument) -> dict[str, int]:
     """Item id -> code, leaving out items not answered."""
     _check_length(data, len(instrument.item_ids), "answers")
-    return {item_id: code for item_id, code in zip(instrument.item_ids, data, strict=True) if code != MISSING}
+    return {
+        item_id: code
+        for item_id, code in zip(instrument.item_ids, data, strict=True)
+        if code != MISSING
+    }
 
 
 def answers_update(data: bytes, instrument: Instrument, values: Mapping[str, int]) -> bytes:
@@ -48,7 +52,9 @@ def profile_decode(data: bytes, instrument: Instrument) -> dict[str, int]:
     """Profile question id -> choice code, leaving out questions not answered."""
     _check_length(data, len(instrument.profile), "profile")
     return {
-        q.id: code for q, code in zip(instrument.profile, data, strict=True) if code != PROFILE_MISSING
+        q.id: code
+        for q, code in zip(instrument.profile, data, strict=True)
+        if code != PROFILE_MISSING
     }
 
 
@@ -58,7 +64,9 @@ def profile_update(data: bytes, instrument: Instrument, values: Mapping[str, int
     position = {q.id: j for j, q in enumerate(instrument.profile)}
     for question_id, code in values.items():
         if not 1 <= code <= 127:
-            raise ValueError(f"profile: code {code} for question {question_id!r} is not a choice code")
+            raise ValueError(
+                f"profile: code {code} for question {question_id!r} is not a choice code"
+            )
         out[position[question_id]] = code
     return bytes(out)
 

@@ -51,14 +51,17 @@ def journey_pages(instrument: Instrument) -> tuple[Page, ...]:
     if instrument.profile:
         specs.append(("profile", PageKind.PROFILE, None, None, {"questions": instrument.profile}))
     specs.extend(
-        (b.id, PageKind.BLOCK, b.title, b.description, {"items": b.items}) for b in instrument.blocks
+        (b.id, PageKind.BLOCK, b.title, b.description, {"items": b.items})
+        for b in instrument.blocks
     )
     specs.extend(
         (s.id, PageKind.SECTION, s.title, s.description, {"items": s.items})
         for s in instrument.sections
     )
     if instrument.open_questions:
-        specs.append(("open", PageKind.OPEN, None, None, {"open_questions": instrument.open_questions}))
+        specs.append(
+            ("open", PageKind.OPEN, None, None, {"open_questions": instrument.open_questions})
+        )
     pages = tuple(
         Page(slug=slug, kind=kind, number=n, title=title, description=description, **parts)  # type: ignore[arg-type]
         for n, (slug, kind, title, description, parts) in enumerate(specs, start=1)

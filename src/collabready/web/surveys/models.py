@@ -8,6 +8,8 @@ question. No business rules here: see ``services`` and ``selectors``.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db import models
 from django.db.models import Q
 
@@ -95,18 +97,23 @@ class Response(models.Model):
         return f"response {self.pk} to {self.wave.slug} ({state})"
 
 
+class TokenPurpose(StrEnum):
+    """Why a token was issued."""
+
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    RESUME = "resume"
+    LINK = "link"
+
+
 class AccessToken(models.Model):
     """A personal link or resume code: only the SHA-256 of the token is kept."""
 
-    class Purpose(models.TextChoices):
-        INVITATION = "invitation", "invitation"
-        REMINDER = "reminder", "reminder"
-        RESUME = "resume", "resume code"
-        LINK = "link", "link issued by staff"
+    Purpose = TokenPurpose
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    purpose = models.CharField(max_length=20, choices=[(p.value, p.value) for p in TokenPurpose])
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

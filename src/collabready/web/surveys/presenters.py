@@ -68,13 +68,15 @@ class PageView:
 
 def page_title(page: Page, language: str) -> str:
     if page.kind is PageKind.PROFILE:
-        return _("About you and your organisation")
+        return str(_("About you and your organisation"))
     if page.kind is PageKind.OPEN:
-        return _("Your views in your own words")
+        return str(_("Your views in your own words"))
     return page.title.get(language) if page.title is not None else page.slug
 
 
-def _item_options(instrument: Instrument, item: Item, chosen: int | None, language: str) -> tuple[Option, ...]:
+def _item_options(
+    instrument: Instrument, item: Item, chosen: int | None, language: str
+) -> tuple[Option, ...]:
     scale = instrument.scale(item.scale)
     pairs = [(o.code, o.label.get(language)) for o in scale.options]
     if scale.dont_know is not None:
@@ -86,10 +88,17 @@ def _item_options(instrument: Instrument, item: Item, chosen: int | None, langua
     )
 
 
-def _question_options(question: ProfileQuestion, chosen: int | None, language: str) -> tuple[Option, ...]:
+def _question_options(
+    question: ProfileQuestion, chosen: int | None, language: str
+) -> tuple[Option, ...]:
     anchor = field_anchor(question.id)
     return tuple(
-        Option(c.code, c.label.get(language), anchor if n == 0 else f"{anchor}-{c.code}", chosen == c.code)
+        Option(
+            c.code,
+            c.label.get(language),
+            anchor if n == 0 else f"{anchor}-{c.code}",
+            chosen == c.code,
+        )
         for n, c in enumerate(question.choices)
     )
 
@@ -136,7 +145,9 @@ def page_view(
 
         if page.kind is PageKind.BLOCK:
             headings = {
-                Dimension.COMMITMENT: _("Commitment: what your organisation intends and prioritises"),
+                Dimension.COMMITMENT: _(
+                    "Commitment: what your organisation intends and prioritises"
+                ),
                 Dimension.CAPACITY: _("Capacity: what your organisation has and does in practice"),
             }
             for dimension, heading in headings.items():
@@ -199,15 +210,20 @@ def check_answers_view(state: ResponseState, *, language: str) -> tuple[SummaryS
             rows.append(
                 SummaryRow(
                     item.text.get(language),
-                    answer_label(instrument, item, state.answers.get(item.id), language) or not_answered,
+                    answer_label(instrument, item, state.answers.get(item.id), language)
+                    or not_answered,
                     field_anchor(item.id),
                 )
             )
         for oq in page.open_questions:
             text = state.open_answers.get(oq.id, "")
-            rows.append(SummaryRow(oq.text.get(language), text or _("No answer given"), field_anchor(oq.id)))
+            rows.append(
+                SummaryRow(oq.text.get(language), text or _("No answer given"), field_anchor(oq.id))
+            )
         sections.append(
-            SummarySection(page.slug, page_title(page, language), tuple(rows), state.is_complete(page))
+            SummarySection(
+                page.slug, page_title(page, language), tuple(rows), state.is_complete(page)
+            )
         )
     return tuple(sections)
 

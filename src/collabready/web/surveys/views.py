@@ -48,7 +48,7 @@ def _next_url(state: ResponseState) -> str:
 def _url(name: str, **kwargs: str) -> str:
     from django.urls import reverse
 
-    return reverse(name, kwargs=kwargs or None)
+    return str(reverse(name, kwargs=kwargs or None))
 
 
 @require_http_methods(["GET"])
@@ -57,7 +57,12 @@ def token_enter(request: HttpRequest, token: str) -> HttpResponse:
     try:
         response = token_resolve(token=token, client=client_address(request))
     except TooManyAttemptsError as exc:
-        return render(request, "surveys/problem.html", {"problem": "throttled", "message": str(exc)}, status=429)
+        return render(
+            request,
+            "surveys/problem.html",
+            {"problem": "throttled", "message": str(exc)},
+            status=429,
+        )
     except TokenInvalidError:
         return render(request, "surveys/problem.html", {"problem": "bad_link"}, status=404)
     session_open_response(request, response.pk)
@@ -95,7 +100,9 @@ def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResp
     if page is None:
         raise Http404("no such page")
     if state.submitted:
-        messages.info(request, _("You have already submitted your answers. They can no longer be changed."))
+        messages.info(
+            request, _("You have already submitted your answers. They can no longer be changed.")
+        )
         return redirect("surveys:confirmation")
     if not wave_is_open(wave=state.response.wave):
         return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
@@ -105,13 +112,17 @@ def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResp
     back_url = (
         _url("surveys:check")
         if returning
-        else _url("surveys:page", slug=previous.slug) if previous else _url("surveys:start")
+        else _url("surveys:page", slug=previous.slug)
+        if previous
+        else _url("surveys:start")
     )
     context: dict[str, object] = {"back_url": back_url, "returning": returning}
     if request.method == "POST":
         posted = page_read(page, state.instrument, request.POST, language=language)
         try:
-            response_save_page(response_id=response_id, page=page, page_input=posted, language=language)
+            response_save_page(
+                response_id=response_id, page=page, page_input=posted, language=language
+            )
         except ResponseSubmittedError:
             return redirect("surveys:confirmation")
         except WaveClosedError:
@@ -153,7 +164,11 @@ def check_answers(request: HttpRequest, response_id: int) -> HttpResponse:
             changed = True
         except ResponseIncompleteError as exc:
             errors = tuple(
-                FieldError(slug, f"section-{slug}", _("Answer every question in this section: %(section)s") % {"section": s.title})
+                FieldError(
+                    slug,
+                    f"section-{slug}",
+                    _("Answer every question in this section: %(section)s") % {"section": s.title},
+                )
                 for slug in exc.page_slugs
                 for s in check_answers_view(state, language=_language())
                 if s.slug == slug

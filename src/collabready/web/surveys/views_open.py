@@ -8,7 +8,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from collabready.web.surveys.access import client_address, session_open_response, session_response_id
+from collabready.web.surveys.access import (
+    client_address,
+    session_open_response,
+    session_response_id,
+)
 from collabready.web.surveys.errors import TokenInvalidError, TooManyAttemptsError, WaveClosedError
 from collabready.web.surveys.forms import ResumeCodeForm
 from collabready.web.surveys.instruments import instrument_get
@@ -34,9 +38,10 @@ def open_start(request: HttpRequest, slug: str) -> HttpResponse:
         if not is_open:
             return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
         current = session_response_id(request)
-        if current is not None and Response.objects.filter(
-            pk=current, wave=wave, submitted_at__isnull=True
-        ).exists():
+        if (
+            current is not None
+            and Response.objects.filter(pk=current, wave=wave, submitted_at__isnull=True).exists()
+        ):
             return redirect("surveys:start")  # a double click does not start two responses
         try:
             response = response_create(wave=wave, language=get_language() or "en")
@@ -65,7 +70,9 @@ def open_resume(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            response = token_resolve(token=form.cleaned_data["code"], client=client_address(request))
+            response = token_resolve(
+                token=form.cleaned_data["code"], client=client_address(request)
+            )
         except TooManyAttemptsError as exc:
             form.add_error("code", str(exc))
             status = 429
@@ -73,7 +80,9 @@ def open_resume(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("code", _("Enter the resume code exactly as it appears in your email"))
         else:
             if response.wave_id != wave.pk:
-                form.add_error("code", _("Enter the resume code exactly as it appears in your email"))
+                form.add_error(
+                    "code", _("Enter the resume code exactly as it appears in your email")
+                )
             else:
                 session_open_response(request, response.pk)
                 return redirect("surveys:start")

@@ -119,7 +119,9 @@ class WaveMatrix:
         return pd.concat([frame, items], axis=1)
 
 
-def wave_matrix(*, wave: Wave, submitted_only: bool = True, sector: str | None = None) -> WaveMatrix:
+def wave_matrix(
+    *, wave: Wave, submitted_only: bool = True, sector: str | None = None
+) -> WaveMatrix:
     """Load a wave's responses into the column-major code matrix the core uses."""
     instrument = instrument_get(wave.instrument_key)
     rows = Response.objects.filter(wave=wave)
@@ -130,9 +132,9 @@ def wave_matrix(*, wave: Wave, submitted_only: bool = True, sector: str | None =
     ids: list[int] = []
     answers: list[bytes] = []
     profiles: list[bytes] = []
-    for pk, answer_bytes, profile_bytes in rows.order_by("pk").values_list(
-        "pk", "answers", "profile"
-    ).iterator(chunk_size=CHUNK_ROWS):
+    for pk, answer_bytes, profile_bytes in (
+        rows.order_by("pk").values_list("pk", "answers", "profile").iterator(chunk_size=CHUNK_ROWS)
+    ):
         ids.append(pk)
         answers.append(answer_bytes)
         profiles.append(profile_bytes)

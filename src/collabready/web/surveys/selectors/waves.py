@@ -19,7 +19,8 @@ def wave_is_open(*, wave: Wave, now: datetime | None = None) -> bool:
 
 def wave_get_open_link(*, slug: str) -> Wave | None:
     """The wave whose open link is ``slug``, if it has one."""
-    return Wave.objects.filter(slug=slug, open_link_enabled=True).first()
+    wave: Wave | None = Wave.objects.filter(slug=slug, open_link_enabled=True).first()
+    return wave
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,9 @@ def wave_summaries() -> list[WaveSummary]:
     """Every wave with its counts, newest first."""
     waves = Wave.objects.annotate(
         n_invited=Count("invitations", distinct=True),
-        n_emailed=Count("invitations", filter=Q(invitations__invited_at__isnull=False), distinct=True),
+        n_emailed=Count(
+            "invitations", filter=Q(invitations__invited_at__isnull=False), distinct=True
+        ),
     )
     started = dict(
         Response.objects.filter(version__gt=0)

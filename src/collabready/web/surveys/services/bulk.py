@@ -41,12 +41,18 @@ def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool 
             continue
         lookup = {c.value: c.code for c in question.choices}
         values = responses.get_column(question.id).to_list()
-        profile[:, j] = [lookup.get(v, PROFILE_MISSING) if v is not None else PROFILE_MISSING for v in values]
+        profile[:, j] = [
+            lookup.get(v, PROFILE_MISSING) if v is not None else PROFILE_MISSING for v in values
+        ]
     sectors = (
-        responses.get_column("sector").fill_null("").to_list() if "sector" in responses.columns else [""] * n
+        responses.get_column("sector").fill_null("").to_list()
+        if "sector" in responses.columns
+        else [""] * n
     )
     complete = (
-        responses.get_column("complete").to_list() if "complete" in responses.columns else [True] * n
+        responses.get_column("complete").to_list()
+        if "complete" in responses.columns
+        else [True] * n
     )
     open_ids = [q.id for q in instrument.open_questions if q.id in responses.columns]
     open_columns = {q: responses.get_column(q).to_list() for q in open_ids}

@@ -39,9 +39,7 @@ def invitations_import_csv(*, wave: Wave, data: bytes) -> ImportResult:
     instrument = instrument_get(wave.instrument_key)
     rows = _parse(data, instrument=instrument, wave=wave)
     with transaction.atomic():
-        invitations = Invitation.objects.bulk_create(
-            Invitation(wave=wave, **row) for row in rows
-        )
+        invitations = Invitation.objects.bulk_create(Invitation(wave=wave, **row) for row in rows)
         Response.objects.bulk_create(
             response_new(wave=wave, instrument=instrument, invitation=inv) for inv in invitations
         )
@@ -53,15 +51,20 @@ def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str,
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvitationImportError(
-            [f"the file is not UTF-8 text (byte {exc.start + 1}): save it as 'CSV UTF-8' and try again"]
+            [
+                f"the file is not UTF-8 text (byte {exc.start + 1}): "
+                "save it as 'CSV UTF-8' and try again"
+            ]
         ) from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InvitationImportError(
-            [f"row 1 (header): missing column(s) {', '.join(missing)}; the header must include "
-             f"{', '.join(REQUIRED_COLUMNS)}"]
+            [
+                f"row 1 (header): missing column(s) {', '.join(missing)}; the header must include "
+                f"{', '.join(REQUIRED_COLUMNS)}"
+            ]
         )
     reader.fieldnames = header
     choices = {
@@ -88,9 +91,7 @@ def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str,
         if not row_problems:
             email = values["email"].lower()
             seen[email] = number
-            details = {
-                k: v for k, v in values.items() if k not in REQUIRED_COLUMNS and v and k
-            }
+            details = {k: v for k, v in values.items() if k not in REQUIRED_COLUMNS and v and k}
             rows.append(
                 {
                     "email": email,
@@ -125,14 +126,16 @@ def _check_row(
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"row {number}, column email: {values['email']!r} is not an e-mail address")
+            problems.append(
+                f"row {number}, column email: {values['email']!r} is not an e-mail address"
+            )
         else:
             if email in seen:
-                problems.append(
-                    f"row {number}, column email: {email} is also on row {seen[email]}"
-                )
+                problems.append(f"row {number}, column email: {email} is also on row {seen[email]}")
             elif email in existing:
-                problems.append(f"row {number}, column email: {email} is already invited to this wave")
+                problems.append(
+                    f"row {number}, column email: {email} is already invited to this wave"
+                )
     if len(values["name"]) > 200:
         problems.append(f"row {number}, column name: longer than 200 characters")
     if not values["organisation"]:
@@ -147,7 +150,8 @@ def _check_row(
             )
         elif value and value not in allowed:
             problems.append(
-                f"row {number}, column {column}: {value!r} is not one of {', '.join(sorted(allowed))}"
+                f"row {number}, column {column}: {value!r} is not one of "
+                + ", ".join(sorted(allowed))
             )
     return problems
 
@@ -169,7 +173,11 @@ def invitations_send(*, wave: Wave, base_url: str, reminder: bool = False) -> in
     sent_ids: list[int] = []
     for invitation in people:
         token = token_issue(response=invitation.response, purpose=purpose)
-        messages.append(_invitation_message(wave, invitation, personal_link(base_url=base_url, token=token), reminder=reminder))
+        messages.append(
+            _invitation_message(
+                wave, invitation, personal_link(base_url=base_url, token=token), reminder=reminder
+            )
+        )
         sent_ids.append(invitation.pk)
     if not messages:
         return 0
@@ -186,7 +194,9 @@ def invitations_send(*, wave: Wave, base_url: str, reminder: bool = False) -> in
     return len(messages)
 
 
-def _invitation_message(wave: Wave, invitation: Invitation, link: str, *, reminder: bool) -> EmailMessage:
+def _invitation_message(
+    wave: Wave, invitation: Invitation, link: str, *, reminder: bool
+) -> EmailMessage:
     greeting = f"Dear {invitation.name}," if invitation.name else "Hello,"
     opening = (
         "This is a reminder: we have not yet received your answers to"

@@ -41,7 +41,9 @@ class SavedPage:
     version: int
 
 
-def response_new(*, wave: Wave, instrument: Instrument, invitation: Invitation | None = None) -> Response:
+def response_new(
+    *, wave: Wave, instrument: Instrument, invitation: Invitation | None = None
+) -> Response:
     """An unsaved, empty response row for ``wave``."""
     return Response(
         wave=wave,
@@ -74,11 +76,23 @@ def response_save_page(
             raise ResponseSubmittedError("these answers have been submitted and cannot be changed")
         _check_open(response.wave)
         instrument = instrument_get(response.wave.instrument_key)
-        fields = ["answers", "profile", "open_answers", "language", "last_page", "version", "updated_at"]
+        fields = [
+            "answers",
+            "profile",
+            "open_answers",
+            "language",
+            "last_page",
+            "version",
+            "updated_at",
+        ]
         if page_input.answers:
-            response.answers = codes.answers_update(bytes(response.answers), instrument, page_input.answers)
+            response.answers = codes.answers_update(
+                bytes(response.answers), instrument, page_input.answers
+            )
         if page_input.profile:
-            response.profile = codes.profile_update(bytes(response.profile), instrument, page_input.profile)
+            response.profile = codes.profile_update(
+                bytes(response.profile), instrument, page_input.profile
+            )
             sector = _sector_value(instrument, page_input.profile)
             if sector is not None:
                 response.sector = sector
@@ -115,9 +129,7 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
             if not page_complete(p, answers=answers, profile=profile)
         )
         if missing:
-            raise ResponseIncompleteError(
-                "some questions are not answered yet", page_slugs=missing
-            )
+            raise ResponseIncompleteError("some questions are not answered yet", page_slugs=missing)
         updated = Response.objects.filter(pk=response_id, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), version=F("version") + 1
         )

@@ -28,7 +28,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def token_issue(*, response: Response, purpose: AccessToken.Purpose) -> str:
+def token_issue(*, response: Response, purpose: str) -> str:
     """A new token opening ``response``; the caller sends it, nothing keeps it."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     AccessToken.objects.create(response=response, token_hash=token_hash(token), purpose=purpose)
@@ -50,7 +50,8 @@ def token_resolve(*, token: str, client: str) -> Response:
         _record_failure(client)
         raise TokenInvalidError("this link or code is not recognised")
     AccessToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-    return found.response
+    response: Response = found.response
+    return response
 
 
 def _throttle_key(client: str) -> str:
@@ -77,9 +78,9 @@ def _record_failure(client: str) -> None:
     key = _throttle_key(client)
     with transaction.atomic():
         # A window that has run out starts again; otherwise count one more failure.
-        restarted = AccessThrottle.objects.filter(key=key, window_started_at__lte=window_start).update(
-            window_started_at=now, failures=1
-        )
+        restarted = AccessThrottle.objects.filter(
+            key=key, window_started_at__lte=window_start
+        ).update(window_started_at=now, failures=1)
         if restarted:
             return
         counted = AccessThrottle.objects.filter(key=key).update(failures=F("failures") + 1)

@@ -34,7 +34,7 @@ def wave_create(
         raise WaveError("privacy notice: enter the privacy notice respondents will see")
     if Wave.objects.filter(slug=slug).exists():
         raise WaveError(f"short name: a wave called {slug!r} already exists; choose another")
-    return Wave.objects.create(
+    wave: Wave = Wave.objects.create(
         slug=slug,
         name=name,
         instrument_key=instrument_key,
@@ -43,12 +43,13 @@ def wave_create(
         privacy_notice=privacy_notice.strip(),
         open_link_enabled=open_link_enabled,
     )
+    return wave
 
 
 def wave_close(*, wave_id: int) -> bool:
     """Close a wave now; ``False`` when it was already closed."""
     with transaction.atomic():
-        closed = Wave.objects.filter(pk=wave_id, closed_at__isnull=True).update(
+        closed: int = Wave.objects.filter(pk=wave_id, closed_at__isnull=True).update(
             closed_at=timezone.now()
         )
     return closed == 1

@@ -38,7 +38,7 @@ def signed(value: float | None) -> str:
 def ordinal_percentile(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "–"
-    return _("%(value)s%%") % {"value": f"{value:.0f}"}
+    return str(_("%(value)s%%") % {"value": f"{value:.0f}"})
 
 
 @register.filter
