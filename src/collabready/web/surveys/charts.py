@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from collabready.web.surveys.selectors.profile import ReadinessProfile
 
-WIDTH = 640
-LABEL_WIDTH = 150
-RIGHT_MARGIN = 40
+WIDTH = 480
+LABEL_WIDTH = 100
+RIGHT_MARGIN = 34
 BAR_HEIGHT = 16
 BAR_GAP = 4
 GROUP_GAP = 18
@@ -59,6 +59,7 @@ class Chart:
     axis_top: float
     axis_bottom: float
     legend_y: float
+    legend_x: float = LABEL_WIDTH
 
 
 def _fmt(value: float) -> str:
