@@ -10,7 +10,13 @@ import pytest
 
 from collabready.instrument import Instrument
 from collabready.web.surveys.models import Wave
-from tests.web.conftest import Invited, instrument, invite, wave  # noqa: F401 (fixtures)
+from tests.web.conftest import (  # noqa: F401 (fixtures)
+    Invited,
+    _fresh_cache,
+    instrument,
+    invite,
+    wave,
+)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make themselves (fixtures, checks) are still synchronous and safe.

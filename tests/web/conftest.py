@@ -38,6 +38,14 @@ def _on_postgres() -> bool:
     return os.environ.get("COLLABREADY_TEST_DATABASE_URL", "").startswith("postgres")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Cached peer scores must not leak between tests (ids repeat after a flush)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def instrument() -> Instrument:
     built = web_instrument()
