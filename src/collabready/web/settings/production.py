@@ -11,14 +11,15 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from collabready.web.settings.base import *  # noqa: F403
-from collabready.web.settings.base import env_bool
-
+# Checked before base is read, so that base never generates a key in production.
 if not os.environ.get("COLLABREADY_SECRET_KEY"):
     raise ImproperlyConfigured(
         "COLLABREADY_SECRET_KEY is not set: production needs a long random secret key "
         "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
     )
+
+from collabready.web.settings.base import *  # noqa: F403
+from collabready.web.settings.base import env_bool
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("COLLABREADY_SSL_REDIRECT", default=True)
