@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from collabready.web.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path(
+        "login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("waves/new/", views.wave_new, name="wave_new"),
+    path("waves/<int:wave_id>/", views.wave_detail, name="wave_detail"),
+    path("waves/<int:wave_id>/invitations/", views.invitations_upload, name="invitations_upload"),
+    path("waves/<int:wave_id>/send/", views.invitations_send_view, name="invitations_send"),
+    path("waves/<int:wave_id>/close/", views.wave_close_view, name="wave_close"),
+    path("waves/<int:wave_id>/open-link/", views.wave_open_link_view, name="wave_open_link"),
+]

@@ -1,0 +1,1 @@
+"""Django settings for collabready: ``base`` (development, the demo), ``production``, ``test``."""

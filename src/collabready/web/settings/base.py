@@ -1,0 +1,182 @@
+"""Settings shared by every environment, read from the environment.
+
+- ``COLLABREADY_DATA_DIR`` (default ``./var``): where the SQLite database, the
+  generated secret key and collected static files live.
+- ``DATABASE_URL``: a database URL (``postgres://user@host:5432/name``); SQLite in
+  the data directory when unset.
+- ``COLLABREADY_SECRET_KEY``: the secret key; generated once into the data
+  directory when unset (development only; production requires it).
+- ``COLLABREADY_PUBLIC_URL``: the address respondents reach, used in e-mailed links.
+- ``COLLABREADY_EMAIL_HOST`` (+ ``_PORT``, ``_USER``, ``_PASSWORD``, ``_USE_TLS``):
+  send e-mail by SMTP; without it e-mails are printed to the console.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+WEB_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("COLLABREADY_DATA_DIR", "var")).resolve()
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A yes/no environment variable (1/true/yes/on)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _development_secret_key() -> str:
+    """A secret key kept in the data directory, so sessions survive restarts."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = os.environ.get("COLLABREADY_SECRET_KEY") or _development_secret_key()
+DEBUG = env_bool("COLLABREADY_DEBUG", default=False)
+ALLOWED_HOSTS = env_list("COLLABREADY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("COLLABREADY_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "collabready.web.surveys",
+    "collabready.web.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "collabready.web.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "collabready.web.urls"
+WSGI_APPLICATION = "collabready.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "collabready.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'collabready.sqlite3'}",
+        conn_max_age=int(os.environ.get("COLLABREADY_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a lock rather than fail at once; the demo serves several threads.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files straight from the package without collectstatic (development, demo).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:home"
+LOGOUT_REDIRECT_URL = "backoffice:login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# E-mail: printed to the console unless an SMTP host is configured.
+DEFAULT_FROM_EMAIL = os.environ.get("COLLABREADY_FROM_EMAIL", "collabready@localhost")
+if os.environ.get("COLLABREADY_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["COLLABREADY_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("COLLABREADY_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("COLLABREADY_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("COLLABREADY_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("COLLABREADY_EMAIL_USE_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# collabready's own settings
+COLLABREADY_PUBLIC_URL = os.environ.get("COLLABREADY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+#: Peer benchmarks are hidden when fewer than this many peers have submitted.
+COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", "5"))
+#: Failed token look-ups allowed per client address in one window before refusing.
+COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
+COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("COLLABREADY_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,2 @@
+import { initAll } from '../build/govuk-frontend.min.js'
+initAll()

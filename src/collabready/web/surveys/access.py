@@ -1,0 +1,45 @@
+"""Which response the current browser session may reach (one, at most)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+SESSION_KEY = "collabready_response_id"
+
+P = ParamSpec("P")
+
+
+def session_response_id(request: HttpRequest) -> int | None:
+    value = request.session.get(SESSION_KEY)
+    return int(value) if isinstance(value, int) else None
+
+
+def session_open_response(request: HttpRequest, response_id: int) -> None:
+    """Let this session reach ``response_id`` (and nothing else it reached before)."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = response_id
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address used to count failed token look-ups."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def respondent_required(
+    view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Views for a respondent: pass the session's response id, or explain how to get in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        response_id = session_response_id(request)
+        if response_id is None:
+            return render(request, "surveys/no_session.html", status=403)
+        return view(request, response_id, *args, **kwargs)
+
+    return wrapper

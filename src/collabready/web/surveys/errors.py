@@ -1,0 +1,45 @@
+"""Errors the survey services raise; each message is fit to show a person."""
+
+from __future__ import annotations
+
+from collabready.errors import UserError
+
+
+class SurveyError(UserError):
+    """Base of the survey errors."""
+
+
+class WaveClosedError(SurveyError):
+    """The wave is not open for answers (not yet open, past its closing date, or closed)."""
+
+
+class ResponseSubmittedError(SurveyError):
+    """The response has been submitted and can no longer change."""
+
+
+class ResponseIncompleteError(SurveyError):
+    """Submission refused: some required questions are unanswered."""
+
+    def __init__(self, message: str, *, page_slugs: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.page_slugs = page_slugs
+
+
+class ResponseChangedError(SurveyError):
+    """The answers changed (in another tab) after the page being submitted was shown."""
+
+
+class TokenInvalidError(SurveyError):
+    """No response has this link or resume code."""
+
+
+class TooManyAttemptsError(SurveyError):
+    """Too many wrong links or codes from one address: try again later."""
+
+
+class InvitationImportError(SurveyError):
+    """An invitation file has bad rows; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the invitation file; nothing was imported")
+        self.problems = problems

@@ -1,0 +1,52 @@
+"""Which :class:`Instrument` a wave uses, by its key ``id@version``.
+
+Bundled instruments come from :func:`collabready.instrument.load_instrument`;
+others (tests, a deployment's own questionnaire) are registered in-process with
+:func:`instrument_register`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from collabready.errors import UserError
+from collabready.instrument import Instrument
+
+_REGISTERED: dict[str, Instrument] = {}
+
+
+class UnknownInstrumentError(UserError):
+    """A wave names an instrument version that is neither bundled nor registered."""
+
+
+def instrument_register(instrument: Instrument) -> None:
+    """Make ``instrument`` available to waves under ``instrument.key``."""
+    _REGISTERED[instrument.key] = instrument
+    instrument_get.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def instrument_get(key: str) -> Instrument:
+    """The instrument called ``key`` (``id@version``)."""
+    if key in _REGISTERED:
+        return _REGISTERED[key]
+    instrument_id, _, version = key.partition("@")
+    try:
+        from collabready.instrument import load_instrument
+
+        instrument: Instrument = load_instrument(version or None)
+    except (ImportError, UserError) as exc:
+        raise UnknownInstrumentError(f"instrument {key!r} is not available: {exc}") from exc
+    if instrument.id != instrument_id:
+        raise UnknownInstrumentError(
+            f"instrument {key!r} is not available: the bundled instrument is {instrument.key}"
+        )
+    return instrument
+
+
+def instrument_latest() -> Instrument:
+    """The latest bundled instrument version."""
+    from collabready.instrument import load_instrument
+
+    instrument: Instrument = load_instrument()
+    return instrument

@@ -1,0 +1,132 @@
+"""Waves, invitations, responses and access tokens.
+
+Storage layout (docs/adr/0001-response-storage.md): one row per response; the
+rated answers are one ``bytes`` value holding an int8 code per item in
+``Instrument.item_ids`` order, the profile answers one byte per profile
+question. No business rules here: see ``services`` and ``selectors``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+
+
+class Wave(models.Model):
+    """One round of the survey, run with one instrument version."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    instrument_key = models.CharField(max_length=100, help_text="id@version, e.g. cri@1.1.0")
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    privacy_notice = models.TextField()
+    open_link_enabled = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-opens_at", "slug")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="wave_closes_after_opening"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+
+class Invitation(models.Model):
+    """A person invited to a wave; their response row is created with the invitation."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=300, blank=True)
+    sector = models.CharField(max_length=20, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("wave", "pk")
+        constraints = (
+            models.UniqueConstraint(fields=("wave", "email"), name="invitation_unique_email"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.wave.slug})"
+
+
+class Response(models.Model):
+    """One respondent's answers to one wave.
+
+    ``answers`` holds one int8 code per rated item (``MISSING`` until answered);
+    ``profile`` one choice code per profile question (0 until answered).
+    ``version`` increases with every saved page (optimistic check for two tabs);
+    ``submitted_at`` is set exactly once, by a conditional update.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="response"
+    )
+    answers = models.BinaryField()
+    profile = models.BinaryField()
+    open_answers = models.JSONField(default=dict, blank=True)
+    sector = models.CharField(max_length=20, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    last_page = models.CharField(max_length=60, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    synthetic = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("pk",)
+        indexes = (models.Index(fields=("wave", "submitted_at"), name="response_wave_submitted"),)
+
+    def __str__(self) -> str:
+        state = "submitted" if self.submitted_at else "in progress"
+        return f"response {self.pk} to {self.wave.slug} ({state})"
+
+
+class TokenPurpose(StrEnum):
+    """Why a token was issued."""
+
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    RESUME = "resume"
+    LINK = "link"
+
+
+class AccessToken(models.Model):
+    """A personal link or resume code: only the SHA-256 of the token is kept."""
+
+    Purpose = TokenPurpose
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, choices=[(p.value, p.value) for p in TokenPurpose])
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} token for response {self.response_id}"
+
+
+class AccessThrottle(models.Model):
+    """Failed token look-ups per client address in the current window."""
+
+    key = models.CharField(max_length=100, unique=True)
+    window_started_at = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures} failures"

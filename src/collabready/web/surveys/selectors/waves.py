@@ -1,0 +1,83 @@
+"""Reading waves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from collabready.web.surveys.models import Response, Wave
+
+
+def wave_is_open(*, wave: Wave, now: datetime | None = None) -> bool:
+    """Whether ``wave`` accepts answers at ``now``."""
+    moment = now or timezone.now()
+    return wave.closed_at is None and wave.opens_at <= moment < wave.closes_at
+
+
+def wave_get_open_link(*, slug: str) -> Wave | None:
+    """The wave whose open link is ``slug``, if it has one."""
+    wave: Wave | None = Wave.objects.filter(slug=slug, open_link_enabled=True).first()
+    return wave
+
+
+@dataclass(frozen=True, slots=True)
+class WaveSummary:
+    wave: Wave
+    invited: int
+    emailed: int
+    started: int
+    submitted: int
+    is_open: bool
+
+
+def wave_summaries() -> list[WaveSummary]:
+    """Every wave with its counts, newest first."""
+    waves = Wave.objects.annotate(
+        n_invited=Count("invitations", distinct=True),
+        n_emailed=Count(
+            "invitations", filter=Q(invitations__invited_at__isnull=False), distinct=True
+        ),
+    )
+    started = dict(
+        Response.objects.filter(version__gt=0)
+        .values("wave_id")
+        .annotate(n=Count("pk"))
+        .values_list("wave_id", "n")
+    )
+    submitted = dict(
+        Response.objects.filter(submitted_at__isnull=False)
+        .values("wave_id")
+        .annotate(n=Count("pk"))
+        .values_list("wave_id", "n")
+    )
+    return [
+        WaveSummary(
+            wave=w,
+            invited=w.n_invited,
+            emailed=w.n_emailed,
+            started=started.get(w.pk, 0),
+            submitted=submitted.get(w.pk, 0),
+            is_open=wave_is_open(wave=w),
+        )
+        for w in waves
+    ]
+
+
+def wave_summary(*, wave_id: int) -> WaveSummary:
+    for summary in wave_summaries():
+        if summary.wave.pk == wave_id:
+            return summary
+    raise Wave.DoesNotExist(f"no wave {wave_id}")
+
+
+def wave_submissions_by_sector(*, wave: Wave) -> list[tuple[str, int]]:
+    rows = (
+        Response.objects.filter(wave=wave, submitted_at__isnull=False)
+        .values("sector")
+        .annotate(n=Count("pk"))
+        .order_by("sector")
+    )
+    return [(r["sector"] or "(not given)", r["n"]) for r in rows]

@@ -1,0 +1,78 @@
+"""Loading many responses at once (synthetic waves, imports) into the compact layout."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from collabready.instrument import MISSING
+from collabready.web.surveys.codes import PROFILE_MISSING
+from collabready.web.surveys.instruments import instrument_get
+from collabready.web.surveys.models import Response, Wave
+
+if TYPE_CHECKING:
+    import polars as pl
+
+BATCH_ROWS = 5_000
+
+
+def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool = True) -> int:
+    """Insert one response per row of a synthetic-wave frame; complete rows count as submitted.
+
+    The frame has one Int8 column per item id (null = missing), the profile
+    columns as choice values, optional ``open_*`` text columns and a ``complete``
+    flag (see :func:`collabready.synth.generate_wave`). One transaction.
+    """
+    instrument = instrument_get(wave.instrument_key)
+    n = responses.height
+    items = (
+        responses.select(list(instrument.item_ids))
+        .fill_null(MISSING)
+        .to_numpy()
+        .astype(np.int8, copy=False)
+    )
+    answers = np.ascontiguousarray(items)
+    profile = np.full((n, len(instrument.profile)), PROFILE_MISSING, dtype=np.int8)
+    for j, question in enumerate(instrument.profile):
+        if question.id not in responses.columns:
+            continue
+        lookup = {c.value: c.code for c in question.choices}
+        values = responses.get_column(question.id).to_list()
+        profile[:, j] = [
+            lookup.get(v, PROFILE_MISSING) if v is not None else PROFILE_MISSING for v in values
+        ]
+    sectors = (
+        responses.get_column("sector").fill_null("").to_list()
+        if "sector" in responses.columns
+        else [""] * n
+    )
+    complete = (
+        responses.get_column("complete").to_list()
+        if "complete" in responses.columns
+        else [True] * n
+    )
+    open_ids = [q.id for q in instrument.open_questions if q.id in responses.columns]
+    open_columns = {q: responses.get_column(q).to_list() for q in open_ids}
+    now = timezone.now()
+    rows = (
+        Response(
+            wave=wave,
+            answers=answers[i].tobytes(),
+            profile=profile[i].tobytes(),
+            open_answers={q: open_columns[q][i] or "" for q in open_ids},
+            sector=sectors[i],
+            language="en",
+            last_page="open" if complete[i] else "",
+            version=1,
+            synthetic=synthetic,
+            started_at=now,
+            submitted_at=now if complete[i] else None,
+        )
+        for i in range(n)
+    )
+    with transaction.atomic():
+        created = Response.objects.bulk_create(rows, batch_size=BATCH_ROWS)
+    return len(created)

@@ -1,0 +1,150 @@
+"""Writing responses: start, save a page, submit exactly once.
+
+Every write runs in one transaction holding the response row's lock
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so a page
+saved twice, from two tabs or after a timeout, is never half-written. The final
+submission is a conditional ``UPDATE ... WHERE submitted_at IS NULL``: it
+succeeds for exactly one request, whatever races it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from collabready.instrument import Instrument
+from collabready.web.surveys import codes
+from collabready.web.surveys.errors import (
+    ResponseChangedError,
+    ResponseIncompleteError,
+    ResponseSubmittedError,
+    WaveClosedError,
+)
+from collabready.web.surveys.instruments import instrument_get
+from collabready.web.surveys.journey import Page, PageKind, journey_pages, page_complete
+from collabready.web.surveys.models import Invitation, Response, Wave
+from collabready.web.surveys.pageforms import PageInput
+from collabready.web.surveys.selectors.waves import wave_is_open
+
+
+class SubmitOutcome(StrEnum):
+    SUBMITTED = "submitted"
+    ALREADY_SUBMITTED = "already_submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPage:
+    version: int
+
+
+def response_new(
+    *, wave: Wave, instrument: Instrument, invitation: Invitation | None = None
+) -> Response:
+    """An unsaved, empty response row for ``wave``."""
+    return Response(
+        wave=wave,
+        invitation=invitation,
+        answers=codes.answers_empty(instrument),
+        profile=codes.profile_empty(instrument),
+        sector=invitation.sector if invitation is not None else "",
+    )
+
+
+def response_create(*, wave: Wave, language: str = "en") -> Response:
+    """A new anonymous response through the wave's open link."""
+    if not wave.open_link_enabled:
+        raise WaveClosedError(f"wave {wave.slug} has no open link")
+    _check_open(wave)
+    response = response_new(wave=wave, instrument=instrument_get(wave.instrument_key))
+    response.language = language
+    response.started_at = timezone.now()
+    response.save()
+    return response
+
+
+def response_save_page(
+    *, response_id: int, page: Page, page_input: PageInput, language: str
+) -> SavedPage:
+    """Save the valid answers posted from ``page`` (all or nothing)."""
+    with transaction.atomic():
+        response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+        if response.submitted_at is not None:
+            raise ResponseSubmittedError("these answers have been submitted and cannot be changed")
+        _check_open(response.wave)
+        instrument = instrument_get(response.wave.instrument_key)
+        fields = [
+            "answers",
+            "profile",
+            "open_answers",
+            "language",
+            "last_page",
+            "version",
+            "updated_at",
+        ]
+        if page_input.answers:
+            response.answers = codes.answers_update(
+                bytes(response.answers), instrument, page_input.answers
+            )
+        if page_input.profile:
+            response.profile = codes.profile_update(
+                bytes(response.profile), instrument, page_input.profile
+            )
+            sector = _sector_value(instrument, page_input.profile)
+            if sector is not None:
+                response.sector = sector
+                fields.append("sector")
+        if page.kind is PageKind.OPEN:
+            response.open_answers = {**response.open_answers, **page_input.open_answers}
+        if response.started_at is None:
+            response.started_at = timezone.now()
+            fields.append("started_at")
+        response.language = language
+        response.last_page = page.slug
+        response.version += 1
+        response.save(update_fields=fields)
+        return SavedPage(version=response.version)
+
+
+def response_submit(*, response_id: int, expected_version: int | None) -> SubmitOutcome:
+    """Record the final submission exactly once; later calls report it was already done."""
+    with transaction.atomic():
+        response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+        if response.submitted_at is not None:
+            return SubmitOutcome.ALREADY_SUBMITTED
+        _check_open(response.wave)
+        if expected_version is not None and response.version != expected_version:
+            raise ResponseChangedError(
+                "your answers changed in another window after this page was shown: check them again"
+            )
+        instrument = instrument_get(response.wave.instrument_key)
+        answers = codes.answers_decode(bytes(response.answers), instrument)
+        profile = codes.profile_decode(bytes(response.profile), instrument)
+        missing = tuple(
+            p.slug
+            for p in journey_pages(instrument)
+            if not page_complete(p, answers=answers, profile=profile)
+        )
+        if missing:
+            raise ResponseIncompleteError("some questions are not answered yet", page_slugs=missing)
+        updated = Response.objects.filter(pk=response_id, submitted_at__isnull=True).update(
+            submitted_at=timezone.now(), version=F("version") + 1
+        )
+    return SubmitOutcome.SUBMITTED if updated == 1 else SubmitOutcome.ALREADY_SUBMITTED
+
+
+def _check_open(wave: Wave) -> None:
+    if not wave_is_open(wave=wave):
+        raise WaveClosedError(f"the survey {wave.name} is not open for answers")
+
+
+def _sector_value(instrument: Instrument, profile: dict[str, int]) -> str | None:
+    if "sector" not in profile:
+        return None
+    try:
+        return instrument.profile_question("sector").choice_by_code(profile["sector"]).value
+    except KeyError:
+        return None

@@ -1,0 +1,49 @@
+"""Template filters for scores and instrument texts."""
+
+from __future__ import annotations
+
+import math
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from collabready.instrument import Text
+
+register = template.Library()
+
+
+@register.filter
+def score(value: float | None) -> str:
+    """A 0-100 score to the nearest whole number, or a dash when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.0f}"
+
+
+@register.filter
+def signed(value: float | None) -> str:
+    """A gap with its sign (+12, −3)."""
+    if value is None or math.isnan(value):
+        return "–"
+    rounded = round(value)
+    if rounded > 0:
+        return f"+{rounded}"
+    if rounded < 0:
+        return f"−{-rounded}"
+    return "0"
+
+
+@register.filter
+def ordinal_percentile(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    return str(_("%(value)s%%") % {"value": f"{value:.0f}"})
+
+
+@register.filter
+def text(value: Text | None) -> str:
+    """An instrument text in the page's language (English when it has none)."""
+    if value is None:
+        return ""
+    return value.get(get_language() or "en")

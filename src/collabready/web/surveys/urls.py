@@ -1,0 +1,17 @@
+from django.urls import path
+
+from collabready.web.surveys import views, views_open, views_profile
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("r/<str:token>/", views.token_enter, name="token"),
+    path("survey/", views.start, name="start"),
+    path("survey/questions/<slug:slug>/", views.question_page, name="page"),
+    path("survey/check-your-answers/", views.check_answers, name="check"),
+    path("survey/confirmation/", views.confirmation, name="confirmation"),
+    path("survey/saved/", views.saved, name="saved"),
+    path("survey/profile/", views_profile.profile, name="profile"),
+    path("w/<slug:slug>/", views_open.open_start, name="open_start"),
+    path("w/<slug:slug>/resume/", views_open.open_resume, name="open_resume"),
+]

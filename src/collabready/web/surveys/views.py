@@ -1,0 +1,238 @@
+"""The respondent journey: thin views over the survey services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from collabready.web.surveys.access import (
+    client_address,
+    respondent_required,
+    session_open_response,
+)
+from collabready.web.surveys.errors import (
+    ResponseChangedError,
+    ResponseIncompleteError,
+    ResponseSubmittedError,
+    TokenInvalidError,
+    TooManyAttemptsError,
+    WaveClosedError,
+)
+from collabready.web.surveys.journey import journey_page, page_before
+from collabready.web.surveys.pageforms import FieldError, field_anchor, page_posted_text, page_read
+from collabready.web.surveys.presenters import check_answers_view, page_view
+from collabready.web.surveys.selectors.responses import ResponseState, response_state
+from collabready.web.surveys.selectors.waves import wave_is_open
+from collabready.web.surveys.services.responses import (
+    response_save_page,
+    response_submit,
+)
+from collabready.web.surveys.services.tokens import token_resolve
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _next_url(state: ResponseState) -> str:
+    page = state.next_page
+    if page is None:
+        return _url("surveys:check")
+    return _url("surveys:page", slug=page.slug)
+
+
+def _url(name: str, **kwargs: str) -> str:
+    from django.urls import reverse
+
+    return str(reverse(name, kwargs=kwargs or None))
+
+
+@require_http_methods(["GET"])
+def token_enter(request: HttpRequest, token: str) -> HttpResponse:
+    """A personal link or resume link: open its response in this session."""
+    try:
+        response = token_resolve(token=token, client=client_address(request))
+    except TooManyAttemptsError as exc:
+        return render(
+            request,
+            "surveys/problem.html",
+            {"problem": "throttled", "message": str(exc)},
+            status=429,
+        )
+    except TokenInvalidError:
+        return render(request, "surveys/problem.html", {"problem": "bad_link"}, status=404)
+    session_open_response(request, response.pk)
+    if response.submitted_at is not None:
+        return redirect("surveys:profile")
+    return redirect("surveys:start")
+
+
+@respondent_required
+def start(request: HttpRequest, response_id: int) -> HttpResponse:
+    """The start page: purpose, time needed, privacy; start or continue."""
+    state = response_state(response_id=response_id)
+    if state.submitted:
+        return redirect("surveys:confirmation")
+    return render(
+        request,
+        "surveys/start.html",
+        {
+            "wave": state.response.wave,
+            "instrument": state.instrument,
+            "introduction": state.instrument.introduction.get(_language()),
+            "started": state.response.version > 0,
+            "is_open": wave_is_open(wave=state.response.wave),
+            "continue_url": _next_url(state),
+        },
+    )
+
+
+@respondent_required
+@require_http_methods(["GET", "POST"])
+def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResponse:
+    """One page of questions: show it, or save what was posted and move on."""
+    state = response_state(response_id=response_id)
+    page = journey_page(state.instrument, slug)
+    if page is None:
+        raise Http404("no such page")
+    if state.submitted:
+        messages.info(
+            request, _("You have already submitted your answers. They can no longer be changed.")
+        )
+        return redirect("surveys:confirmation")
+    if not wave_is_open(wave=state.response.wave):
+        return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
+    language = _language()
+    returning = request.GET.get("return") == "check" or request.POST.get("return") == "check"
+    previous = page_before(state.instrument, page)
+    back_url = (
+        _url("surveys:check")
+        if returning
+        else _url("surveys:page", slug=previous.slug)
+        if previous
+        else _url("surveys:start")
+    )
+    context: dict[str, object] = {"back_url": back_url, "returning": returning}
+    if request.method == "POST":
+        posted = page_read(page, state.instrument, request.POST, language=language)
+        try:
+            response_save_page(
+                response_id=response_id, page=page, page_input=posted, language=language
+            )
+        except ResponseSubmittedError:
+            return redirect("surveys:confirmation")
+        except WaveClosedError:
+            return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
+        if request.POST.get("action") == "later":
+            return redirect("surveys:saved")
+        if posted.is_valid:
+            fresh = response_state(response_id=response_id)
+            return redirect(_url("surveys:check") if returning else _next_url(fresh))
+        view = page_view(
+            page,
+            state,
+            language=language,
+            posted={**posted.answers, **posted.profile},
+            posted_text=page_posted_text(page, request.POST),
+            errors=posted.errors,
+        )
+        context["page"] = view
+        return render(request, "surveys/page.html", context, status=200)
+    context["page"] = page_view(page, state, language=language)
+    return render(request, "surveys/page.html", context)
+
+
+@respondent_required
+@require_http_methods(["GET", "POST"])
+def check_answers(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Check your answers; posting it submits them (exactly once)."""
+    state = response_state(response_id=response_id)
+    if state.submitted:
+        return redirect("surveys:confirmation")
+    changed = False
+    errors: tuple[FieldError, ...] = ()
+    if request.method == "POST":
+        version_raw = request.POST.get("version", "")
+        version = int(version_raw) if version_raw.isdigit() else None
+        try:
+            response_submit(response_id=response_id, expected_version=version)
+        except ResponseChangedError:
+            changed = True
+        except ResponseIncompleteError as exc:
+            errors = tuple(
+                FieldError(
+                    slug,
+                    f"section-{slug}",
+                    _("Answer every question in this section: %(section)s") % {"section": s.title},
+                )
+                for slug in exc.page_slugs
+                for s in check_answers_view(state, language=_language())
+                if s.slug == slug
+            )
+        except WaveClosedError:
+            return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
+        else:
+            return redirect("surveys:confirmation")
+        state = response_state(response_id=response_id)
+    pages = list(check_answers_view(state, language=_language()))
+    last = pages[-1].slug if pages else None
+    return render(
+        request,
+        "surveys/check.html",
+        {
+            "sections": pages,
+            "version": state.response.version,
+            "changed": changed,
+            "errors": errors,
+            "complete": state.all_required_answered,
+            "back_url": _url("surveys:page", slug=last) if last else _url("surveys:start"),
+            "field_anchor": field_anchor,
+        },
+        status=409 if changed else 200,
+    )
+
+
+@respondent_required
+def confirmation(request: HttpRequest, response_id: int) -> HttpResponse:
+    state = response_state(response_id=response_id)
+    if not state.submitted:
+        return redirect(_next_url(state))
+    return render(
+        request,
+        "surveys/confirmation.html",
+        {"wave": state.response.wave, "invited": state.response.invitation_id is not None},
+    )
+
+
+@respondent_required
+def saved(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Answers saved: how to come back (personal link, or a resume code by e-mail)."""
+    from collabready.web.surveys.forms import ResumeEmailForm
+    from collabready.web.surveys.services.invitations import resume_code_send
+
+    state = response_state(response_id=response_id)
+    invited = state.response.invitation_id is not None
+    form = ResumeEmailForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and not invited and form.is_valid():
+        resume_code_send(
+            response=state.response,
+            email=form.cleaned_data["email"],
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        sent = True
+    return render(
+        request,
+        "surveys/saved.html",
+        {
+            "invited": invited,
+            "form": form,
+            "sent": sent,
+            "wave": state.response.wave,
+            "continue_url": _next_url(state),
+        },
+    )

@@ -1,0 +1,21 @@
+"""URLs: the respondent pages (in English, and in Welsh under /cy/), the back office, admin."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from collabready.web import views
+
+admin.site.site_header = "Collaboration Readiness Index administration"
+admin.site.site_title = "Collaboration Readiness Index"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("backoffice/", include("collabready.web.backoffice.urls")),
+    path("healthz", views.health, name="health"),
+    *i18n_patterns(
+        path("", views.home, name="home"),
+        path("", include("collabready.web.surveys.urls")),
+        prefix_default_language=False,
+    ),
+]
