@@ -1,1 +1,5 @@
-"""collabready.formats"""
+"""File formats: response and score tables (Parquet, CSV)."""
+
+from collabready.formats.responses import check_table_suffix, read_table, write_table
+
+__all__ = ["check_table_suffix", "read_table", "write_table"]

@@ -1,0 +1,217 @@
+"""Scoring, as the rest of collabready and its users call it.
+
+``score_matrix`` works on the column-major code matrix; ``score`` works on a
+pandas or polars DataFrame with one column per item id and returns the same
+kind of frame; ``score_organisations`` combines several respondents' scores
+for one organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from collabready.errors import UserError
+from collabready.instrument.model import DONT_KNOW, MISSING, Instrument
+from collabready.scoring.kernel import derive_from_subscales, level_codes, score_codes
+from collabready.scoring.plan import ScoringPlan, scoring_plan
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+
+class ScoringInputError(UserError):
+    """The responses cannot be scored as given (missing columns, bad codes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """Scores for n respondents (or organisations).
+
+    ``values`` is an n x len(columns) float64 matrix (column-major) of 0-100
+    scores with NaN for missing; ``level`` holds each row's readiness level as
+    a position in ``level_ids`` (-1 where the index is missing).
+    """
+
+    instrument_key: str
+    columns: tuple[str, ...]
+    values: NDArray[np.float64]
+    level: NDArray[np.int8]
+    level_ids: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def column(self, name: str) -> NDArray[np.float64]:
+        """One score column (a view, not a copy)."""
+        try:
+            return self.values[:, self.columns.index(name)]
+        except ValueError:
+            raise KeyError(f"no score column {name!r}; have {', '.join(self.columns)}") from None
+
+    def level_labels(self) -> NDArray[np.object_]:
+        """Each row's level id, or None."""
+        lookup = np.array([*self.level_ids, None], dtype=object)
+        return lookup[np.where(self.level < 0, len(self.level_ids), self.level)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores as a pandas DataFrame, with a categorical ``level``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.values, columns=list(self.columns), copy=False)
+        frame["level"] = pd.Categorical.from_codes(
+            self.level.astype(np.int64), categories=pd.Index(list(self.level_ids))
+        )
+        return frame
+
+    def to_polars(self) -> pl.DataFrame:
+        """The scores as a polars DataFrame, with an enum ``level``."""
+        import polars as pl
+
+        data: dict[str, Any] = {c: self.values[:, i] for i, c in enumerate(self.columns)}
+        frame = pl.DataFrame(data).fill_nan(None)
+        levels = pl.Series("level", self.level_labels(), dtype=pl.Enum(list(self.level_ids)))
+        return frame.with_columns(levels)
+
+
+def score_matrix(
+    codes: NDArray[np.int8] | NDArray[np.uint8], instrument: Instrument
+) -> ScoreResult:
+    """Score a response matrix: one row per respondent, one column per item.
+
+    Columns follow ``instrument.item_ids``. Codes ``1..points`` are answers;
+    ``DONT_KNOW`` (8), ``MISSING`` (9) and any other code are left out.
+
+    >>> import numpy as np
+    >>> from collabready.instrument import load_instrument
+    >>> cri = load_instrument("1.0.0")
+    >>> top = np.full((1, len(cri.item_ids)), 5, dtype=np.int8)
+    >>> bool(score_matrix(top, cri).column("index")[0] > 60)
+    True
+    """
+    plan = scoring_plan(instrument)
+    values = score_codes(plan, codes)
+    return _result(plan, values)
+
+
+def _result(plan: ScoringPlan, values: NDArray[np.float64]) -> ScoreResult:
+    index = values[:, plan.columns.index("index")]
+    return ScoreResult(
+        instrument_key=plan.instrument_key,
+        columns=plan.columns,
+        values=values,
+        level=level_codes(plan, index),
+        level_ids=plan.level_ids,
+    )
+
+
+def reverse_code(codes: NDArray[np.int8], points: int) -> NDArray[np.int8]:
+    """Flip answers on a ``points``-point scale (1 <-> points); other codes are kept.
+
+    >>> import numpy as np
+    >>> reverse_code(np.array([1, 2, 5, 8, 9], dtype=np.int8), 5).tolist()
+    [5, 4, 1, 8, 9]
+    """
+    valid = (codes >= 1) & (codes <= points)
+    return np.where(valid, points + 1 - codes, codes).astype(np.int8)
+
+
+def matrix_from_columns(
+    columns: dict[str, Any], instrument: Instrument, *, source: str
+) -> NDArray[np.int8]:
+    """Stack item columns (arrays, possibly with nulls as NaN) into the code matrix."""
+    item_ids = instrument.item_ids
+    missing = [i for i in item_ids if i not in columns]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ScoringInputError(
+            f"{source}: missing {len(missing)} item column(s) for {instrument.key}: {shown}"
+        )
+    first = np.asarray(columns[item_ids[0]])
+    out = np.empty((first.shape[0], len(item_ids)), dtype=np.int8, order="F")
+    for j, item_id in enumerate(item_ids):
+        col = np.asarray(columns[item_id])
+        if col.dtype.kind == "f":
+            col = np.where(np.isnan(col), MISSING, col)
+        elif col.dtype.kind not in "iu":
+            raise ScoringInputError(
+                f"{source}: column {item_id!r} must hold integer codes, not {col.dtype}"
+            )
+        bad = (col < 0) | (col > 127)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ScoringInputError(
+                f"{source}: column {item_id!r}, row {row + 1}: code {col[row]} is out of range "
+                f"(answers are 1-{instrument.scale(instrument.item(item_id).scale).points}, "
+                f"{DONT_KNOW} = don't know, {MISSING} = missing)"
+            )
+        out[:, j] = col
+    return out
+
+
+_Frame = TypeVar("_Frame", "pd.DataFrame", "pl.DataFrame")
+
+
+@overload
+def score(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame: ...
+@overload
+def score(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
+def score(responses: Any, instrument: Instrument) -> Any:
+    """Score a DataFrame of responses (pandas or polars); returns the same kind.
+
+    Item columns are named by item id and hold codes (nulls count as missing).
+    Any ``respondent_id`` / ``organisation_id`` column is carried over in front
+    of the score columns.
+    """
+    module = type(responses).__module__.split(".")[0]
+    keys = [k for k in ("respondent_id", "organisation_id") if k in responses.columns]
+    if module == "polars":
+        import polars as pl
+
+        cols = {
+            i: responses.get_column(i).fill_null(MISSING).to_numpy()
+            for i in instrument.item_ids
+            if i in responses.columns
+        }
+        result = score_matrix(matrix_from_columns(cols, instrument, source="responses"), instrument)
+        return pl.concat([responses.select(keys), result.to_polars()], how="horizontal")
+    if module == "pandas":
+        cols = {
+            i: responses[i].to_numpy(dtype=np.float64, na_value=np.nan)
+            for i in instrument.item_ids
+            if i in responses.columns
+        }
+        result = score_matrix(matrix_from_columns(cols, instrument, source="responses"), instrument)
+        frame = result.to_frame()
+        for pos, k in enumerate(keys):
+            frame.insert(pos, k, responses[k].to_numpy())
+        return frame
+    raise TypeError(f"score() takes a pandas or polars DataFrame, not {type(responses).__name__}")
+
+
+def score_organisations(
+    result: ScoreResult, organisation_ids: NDArray[np.int64], instrument: Instrument
+) -> tuple[NDArray[np.int64], ScoreResult]:
+    """Scores for each organisation from its respondents' scores.
+
+    An organisation's subscale score is the mean of its respondents' non-missing
+    subscale scores; its blocks, gaps, index and level are then derived from
+    those means by the same rules as for a respondent.
+    """
+    plan = scoring_plan(instrument)
+    if organisation_ids.shape[0] != len(result):
+        raise ValueError("organisation_ids must have one entry per scored row")
+    orgs, inverse = np.unique(organisation_ids, return_inverse=True)
+    n_sub = len(plan.subscales)
+    sub_means = np.full((orgs.size, n_sub), np.nan)
+    for s in range(n_sub):
+        v = result.values[:, s]
+        ok = ~np.isnan(v)
+        total = np.bincount(inverse[ok], weights=v[ok], minlength=orgs.size)
+        count = np.bincount(inverse[ok], minlength=orgs.size)
+        np.divide(total, count, out=sub_means[:, s], where=count > 0)
+    return orgs, _result(plan, derive_from_subscales(plan, sub_means))

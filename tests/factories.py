@@ -1,0 +1,149 @@
+"""Small instruments built in code, for tests that need exact control of the structure."""
+
+from __future__ import annotations
+
+from collabready.instrument.model import (
+    Block,
+    Choice,
+    Dimension,
+    Instrument,
+    Item,
+    Level,
+    ProfileQuestion,
+    QuestionType,
+    Scale,
+    ScaleOption,
+    Section,
+    SectionKind,
+    Text,
+)
+
+PROFILE = {
+    "sector": ("public", "private", "third"),
+    "subsector": (
+        "health_care",
+        "social_care",
+        "local_government",
+        "education",
+        "transport",
+        "infrastructure",
+        "housing",
+        "police_justice",
+        "other",
+    ),
+    "role": ("chief_executive", "director", "senior_manager", "other"),
+    "size": ("small", "medium", "large", "very_large"),
+    "region": (
+        "north_east",
+        "north_west",
+        "yorkshire_humber",
+        "east_midlands",
+        "west_midlands",
+        "east_of_england",
+        "london",
+        "south_east",
+        "south_west",
+        "wales",
+        "scotland",
+        "northern_ireland",
+    ),
+}
+BLOCKS = ("citizens", "behaviours", "systems", "services", "places", "markets")
+
+
+def t(s: str) -> Text:
+    return Text({"en": s})
+
+
+def agree5() -> Scale:
+    labels = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
+    return Scale(
+        id="agree5",
+        options=tuple(ScaleOption(code=i + 1, label=t(x)) for i, x in enumerate(labels)),
+        dont_know=ScaleOption(code=8, label=t("Don't know")),
+    )
+
+
+def make_instrument(
+    *,
+    items_per_subscale: int = 5,
+    reverse: frozenset[str] = frozenset(),
+    blocks: tuple[str, ...] = BLOCKS,
+    with_sections: bool = True,
+    min_blocks_for_index: int = 4,
+) -> Instrument:
+    """An instrument with ``items_per_subscale`` commitment and capacity items per block.
+
+    Item ids are ``{block}_{com|cap}_{n}``; ids in ``reverse`` are reverse-coded.
+    """
+    built = []
+    for b in blocks:
+        items = []
+        for dim, tag in ((Dimension.COMMITMENT, "com"), (Dimension.CAPACITY, "cap")):
+            for n in range(1, items_per_subscale + 1):
+                iid = f"{b}_{tag}_{n}"
+                items.append(Item(iid, t(iid), "agree5", iid in reverse, dimension=dim, block=b))
+        built.append(Block(b, t(b.title()), t(""), tuple(items), (t("Do something"),)))
+    sections: list[Section] = []
+    if with_sections:
+        sections = [
+            Section(
+                "enablers",
+                SectionKind.ENABLERS,
+                t("Enablers"),
+                t(""),
+                tuple(
+                    Item(f"enb_{f}_1", t(f), "agree5", facet=f, section="enablers")
+                    for f in ("leaders", "incentives", "tools_skills", "time_resources")
+                ),
+            ),
+            Section(
+                "environment",
+                SectionKind.ENVIRONMENT,
+                t("Environment"),
+                t(""),
+                (
+                    Item("env_help_1", t("h1"), "agree5", facet="helps", section="environment"),
+                    Item("env_help_2", t("h2"), "agree5", facet="helps", section="environment"),
+                    Item("env_hinder_1", t("x1"), "agree5", facet="hinders", section="environment"),
+                    Item("env_hinder_2", t("x2"), "agree5", facet="hinders", section="environment"),
+                ),
+            ),
+            Section(
+                "outcomes",
+                SectionKind.OUTCOMES,
+                t("Outcomes"),
+                t(""),
+                tuple(
+                    Item(f"out_{n}", t(f"o{n}"), "agree5", section="outcomes") for n in range(1, 5)
+                ),
+            ),
+        ]
+    return Instrument(
+        id="test",
+        version="0.0.1",
+        title=t("Test"),
+        introduction=t(""),
+        languages=("en",),
+        estimated_minutes=1,
+        scales=(agree5(),),
+        profile=tuple(
+            ProfileQuestion(
+                qid,
+                t(qid.title()),
+                QuestionType.SINGLE_CHOICE,
+                tuple(Choice(i + 1, v, t(v)) for i, v in enumerate(values)),
+            )
+            for qid, values in PROFILE.items()
+        ),
+        blocks=tuple(built),
+        sections=tuple(sections),
+        open_questions=(),
+        levels=(
+            Level("emerging", 0, 40, t("Emerging"), t("")),
+            Level("developing", 40, 55, t("Developing"), t("")),
+            Level("established", 55, 70, t("Established"), t("")),
+            Level("leading", 70, 100, t("Leading"), t("")),
+        ),
+        min_blocks_for_index=min_blocks_for_index,
+    )
