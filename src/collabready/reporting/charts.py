@@ -72,10 +72,13 @@ def estimate_chart(
     domain: tuple[float, float] | None = None,
     k: int,
     what: str = "score",
+    table: Table | None = None,
 ) -> Chart:
     """A dot-and-error-bar chart of estimates, one row per label (grouped by series).
 
-    ``what`` names the quantity in the alt text ("score", "gap").
+    ``what`` names the quantity in the alt text ("score", "gap"). The data
+    table printed beside the chart is built from ``points`` unless ``table``
+    (which must hold every figure the chart shows) is given.
     """
     import altair as alt  # noqa: PLC0415 - heavy, imported when used
     import pandas as pd  # noqa: PLC0415 - heavy, imported when used
@@ -153,14 +156,15 @@ def estimate_chart(
         )
         .configure(**_config())
     )
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     return Chart(
         id=chart_id,
         title=title,
         alt_text=alt_text,
         spec=spec,
         svg=spec_to_svg(spec),
-        table=_table(
+        table=table
+        or _table(
             chart_id=chart_id,
             title=title,
             points=points,

@@ -86,6 +86,8 @@ class Cell:
     text: str
     value: float | None = None
     status: CellStatus = CellStatus.TEXT
+    #: a second line under the figure, such as its confidence interval
+    detail: str = ""
 
     @property
     def suppressed(self) -> bool:
@@ -98,6 +100,17 @@ class Cell:
     @staticmethod
     def number(value: float, *, digits: int = 1) -> Cell:
         return Cell(text=fmt_number(value, digits=digits), value=value, status=CellStatus.SHOWN)
+
+    @staticmethod
+    def estimate(e: Estimate, *, digits: int = 1) -> Cell:
+        """An estimate with its 95% CI on a second line."""
+        lo, hi = fmt_number(e.ci_low, digits=digits), fmt_number(e.ci_high, digits=digits)
+        return Cell(
+            text=fmt_number(e.value, digits=digits),
+            value=e.value,
+            status=CellStatus.SHOWN,
+            detail=f"{lo} to {hi}",
+        )
 
     @staticmethod
     def count(value: int) -> Cell:

@@ -101,7 +101,7 @@ def _numbering(report: Report) -> tuple[dict[str, str], list[TocEntry]]:
 
     def visit(section: Section, number: str, level: int) -> None:
         numbers[section.id] = number
-        if level <= 3:
+        if level <= (2 if section.appendix or number[0].isalpha() else 3):
             toc.append(TocEntry(section.id, number, section.title, level))
         for j, sub in enumerate(section.subsections, start=1):
             visit(sub, f"{number}.{j}", level + 1)
