@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from collabready.instrument.model import Instrument
+if TYPE_CHECKING:
+    from collabready.instrument.model import Instrument
 
 console = Console()
 

@@ -1,5 +1,13 @@
 """The questionnaire as data: model, loading and two-stage validation."""
 
+from collabready.instrument.errors import InstrumentError, InstrumentNotFoundError
+from collabready.instrument.loader import (
+    available_versions,
+    latest_version,
+    load_file,
+    load_instrument,
+    validate_document,
+)
 from collabready.instrument.model import (
     DONT_KNOW,
     MISSING,
@@ -26,6 +34,8 @@ __all__ = [
     "Choice",
     "Dimension",
     "Instrument",
+    "InstrumentError",
+    "InstrumentNotFoundError",
     "Item",
     "Level",
     "OpenQuestion",
@@ -36,4 +46,9 @@ __all__ = [
     "Section",
     "SectionKind",
     "Text",
+    "available_versions",
+    "latest_version",
+    "load_file",
+    "load_instrument",
+    "validate_document",
 ]

@@ -10,6 +10,7 @@ the string in that language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -188,6 +189,8 @@ class Instrument:
     open_questions: tuple[OpenQuestion, ...]
     levels: tuple[Level, ...]
     min_blocks_for_index: int = 4
+    #: The question asked of every rated statement ("how far do you agree ...").
+    item_prompt: Text | None = None
 
     # -- lookups -----------------------------------------------------------
     def scale(self, scale_id: str) -> Scale:
@@ -242,7 +245,7 @@ class Instrument:
 
     def level_for(self, score: float) -> Level | None:
         """The readiness level of a 0-100 score (``None`` for NaN)."""
-        if score != score:  # NaN
+        if math.isnan(score):
             return None
         for lv in self.levels:
             if lv.lower <= score < lv.upper:

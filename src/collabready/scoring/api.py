@@ -32,21 +32,21 @@ class ScoringInputError(UserError):
 class ScoreResult:
     """Scores for n respondents (or organisations).
 
-    ``values`` is an n x len(columns) float64 matrix (column-major) of 0-100
+    ``values`` is an n x len(columns) float32 matrix (column-major) of 0-100
     scores with NaN for missing; ``level`` holds each row's readiness level as
     a position in ``level_ids`` (-1 where the index is missing).
     """
 
     instrument_key: str
     columns: tuple[str, ...]
-    values: NDArray[np.float64]
+    values: NDArray[np.float32]
     level: NDArray[np.int8]
     level_ids: tuple[str, ...]
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
 
-    def column(self, name: str) -> NDArray[np.float64]:
+    def column(self, name: str) -> NDArray[np.float32]:
         """One score column (a view, not a copy)."""
         try:
             return self.values[:, self.columns.index(name)]
@@ -98,7 +98,7 @@ def score_matrix(
     return _result(plan, values)
 
 
-def _result(plan: ScoringPlan, values: NDArray[np.float64]) -> ScoreResult:
+def _result(plan: ScoringPlan, values: NDArray[np.float32]) -> ScoreResult:
     index = values[:, plan.columns.index("index")]
     return ScoreResult(
         instrument_key=plan.instrument_key,
@@ -207,11 +207,11 @@ def score_organisations(
         raise ValueError("organisation_ids must have one entry per scored row")
     orgs, inverse = np.unique(organisation_ids, return_inverse=True)
     n_sub = len(plan.subscales)
-    sub_means = np.full((orgs.size, n_sub), np.nan)
+    sub_means = np.full((orgs.size, n_sub), np.nan, dtype=np.float32)
     for s in range(n_sub):
         v = result.values[:, s]
         ok = ~np.isnan(v)
         total = np.bincount(inverse[ok], weights=v[ok], minlength=orgs.size)
         count = np.bincount(inverse[ok], minlength=orgs.size)
-        np.divide(total, count, out=sub_means[:, s], where=count > 0)
+        sub_means[:, s] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     return orgs, _result(plan, derive_from_subscales(plan, sub_means))
