@@ -17,6 +17,13 @@ from collabready.reporting.wave import WaveAnalysis
 ALPHA = 0.05
 
 
+def sector_phrase(label: str) -> str:
+    """``Public sector`` -> ``public sector``; ``Public`` -> ``public sector``."""
+    text = label.split(" (")[0]
+    text = text[0].lower() + text[1:] if text else text
+    return text if "sector" in text.lower() else f"{text} sector"
+
+
 def _diff_evidence(c: Contrast, what: str = "difference") -> str:
     adj = " (Holm-adjusted)" if c.adjustment == "holm" else ""
     return f"{what} {c.difference.text()}, {p_text(c.p_adjusted)}{adj}"
@@ -98,8 +105,8 @@ def widest_sector_gap(a: WaveAnalysis) -> Finding:
     return Finding(
         id="widest-gap",
         sentence=(
-            f"The {c.a.lower()} sector shows the widest gap between ambition and practice, "
-            f"{e.text()} points, significantly wider than the {c.b.lower()} sector."
+            f"The {sector_phrase(c.a)} shows the widest gap between ambition and practice, "
+            f"{e.text()} points, significantly wider than the {sector_phrase(c.b)}."
         ),
         supported=c.difference.value > 0 and c.p_adjusted < ALPHA,
         estimate=e,

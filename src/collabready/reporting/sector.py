@@ -28,6 +28,7 @@ from collabready.reporting.blocks import (
     p_text,
 )
 from collabready.reporting.disclosure import DEFAULT_K
+from collabready.reporting.findings import sector_phrase
 from collabready.reporting.model import (
     Estimate,
     Finding,
@@ -83,7 +84,8 @@ def sector_briefing(
     w, summary = weight(data, margins)
     weights = w.weights if w is not None else np.ones(len(data))
     design = engine.Design.of(weights, data.organisation_id)
-    name = label_for(instrument, "sector", sector)
+    label = label_for(instrument, "sector", sector)
+    name = sector_phrase(label)
     others = "All other sectors"
 
     contrasts = []
@@ -91,7 +93,7 @@ def sector_briefing(
     for b in instrument.blocks:
         c, e_in, e_out = _contrast(data, design, in_sector, b.id, b.title.get(), "")
         contrasts.append(c)
-        rows += [(b.title.get(), name, e_in), (b.title.get(), others, e_out)]
+        rows += [(b.title.get(), label, e_in), (b.title.get(), others, e_out)]
     adj = engine.holm([c.p_value for c in contrasts])
     contrasts = [
         Contrast(c.a, f"{others.lower()}", c.difference, c.p_value, p, "holm")
@@ -105,7 +107,7 @@ def sector_briefing(
         return Finding(
             id=f"sector-{what}",
             sentence=(
-                f"The {name.lower()}'s {what} is {'higher' if higher else 'lower'} than in other "
+                f"The {name}'s {what} is {'higher' if higher else 'lower'} than in other "
                 f"sectors: {e_in.text()} against {e_out.text()}."
             ),
             supported=c.p_adjusted < 0.05,
@@ -117,7 +119,7 @@ def sector_briefing(
         (
             Finding(
                 "sector-n",
-                f"{n_in:,} respondents in the {name.lower()}; {n_out:,} in other sectors.",
+                f"{n_in:,} respondents in the {name}; {n_out:,} in other sectors.",
                 supported=True,
             ),
             compare(idx, "index", idx_in, idx_out),
@@ -126,7 +128,7 @@ def sector_briefing(
     )
     chart = estimates_chart(
         chart_id="sector-blocks",
-        title=f"Block scores: {name.lower()} and all other sectors",
+        title=f"Block scores: {name} and all other sectors",
         rows=rows,
         label_title="Block",
         series_title="Group",
@@ -134,7 +136,7 @@ def sector_briefing(
     )
     table = contrasts_table(
         table_id="sector-block-differences",
-        caption=f"Block scores, {name.lower()} minus all other sectors",
+        caption=f"Block scores, {name} minus all other sectors",
         contrasts=contrasts,
         k=k,
     )
@@ -148,7 +150,7 @@ def sector_briefing(
         bd, _, _ = breakdown(data=subset, design=sub_design, variable=var, columns=("index", "gap"), k=k)
         t = breakdown_table(
             table_id=f"sector-by-{var}",
-            caption=f"Index and gap by {bd.title.lower()}, {name.lower()} only",
+            caption=f"Index and gap by {bd.title.lower()}, {name} only",
             breakdown=bd,
             instrument=instrument,
             k=k,
@@ -160,7 +162,7 @@ def sector_briefing(
                 (
                     breakdown_chart(
                         chart_id=f"sector-index-by-{var}",
-                        title=f"The index by {bd.title.lower()}, {name.lower()}",
+                        title=f"The index by {bd.title.lower()}, {name}",
                         breakdown=bd,
                         columns=("index",),
                         instrument=instrument,
@@ -186,14 +188,14 @@ def sector_briefing(
     )
     sections = (
         Section("summary", "Summary", (findings, method)),
-        Section("blocks", f"The {name.lower()} against all other sectors", (chart, table)),
-        Section("within", f"Within the {name.lower()}", subsections=tuple(within)),
+        Section("blocks", f"The {name} against all other sectors", (chart, table)),
+        Section("within", f"Within the {name}", subsections=tuple(within)),
         appendices.taking_action(instrument),
         appendices.stamp_section(stamp),
     )
     return Report(
         kind=ReportKind.SECTOR,
-        title=f"Collaboration readiness: the {name.lower()}",
+        title=f"Collaboration readiness: the {name}",
         subtitle="Sector briefing: how the sector compares with all the others",
         sections=sections,
         stamp=stamp,
