@@ -28,7 +28,18 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_sector_briefing_pdf(files: tuple[Path, Path], tmp_path: Path):
     wave, margins = files
     out = tmp_path / "brief.pdf"
-    r = run("report", "sector", "--data", str(wave), "--margins", str(margins), "--sector", "third", "-o", str(out))
+    r = run(
+        "report",
+        "sector",
+        "--data",
+        str(wave),
+        "--margins",
+        str(margins),
+        "--sector",
+        "third",
+        "-o",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     assert "Wrote" in r.stdout
     assert "third sector" in PdfReader(out).pages[0].extract_text()
@@ -38,16 +49,78 @@ def test_sector_briefing_pdf(files: tuple[Path, Path], tmp_path: Path):
     ("args", "message"),
     [
         (("report", "national", "--data", "{wave}", "-o", "{tmp}/r.pdf"), "--data needs --margins"),
-        (("report", "national", "--data", "{wave}", "--margins", "{wave}", "-o", "{tmp}/r.pdf"), "margins file needs columns"),
-        (("report", "national", "--data", "/nope.parquet", "--margins", "{margins}", "-o", "{tmp}/r.pdf"), "no such file"),
+        (
+            ("report", "national", "--data", "{wave}", "--margins", "{wave}", "-o", "{tmp}/r.pdf"),
+            "margins file needs columns",
+        ),
+        (
+            (
+                "report",
+                "national",
+                "--data",
+                "/nope.parquet",
+                "--margins",
+                "{margins}",
+                "-o",
+                "{tmp}/r.pdf",
+            ),
+            "no such file",
+        ),
         (("report", "national", "--wave", "2026", "-o", "{tmp}/r.pdf"), "not available yet"),
         (("report", "national", "-o", "{tmp}/r.pdf"), "either --wave NAME or --data FILE"),
-        (("report", "national", "--data", "{wave}", "--margins", "{margins}", "-o", "{tmp}/r.docx"), "end the file name in .pdf or .html"),
-        (("report", "national", "--data", "{wave}", "--margins", "{margins}", "--roundtable", "/nope.md", "-o", "{tmp}/r.pdf"), "no such file"),
-        (("report", "organisation", "--data", "{wave}", "-o", "{tmp}/r.pdf"), "exactly one of --respondent"),
-        (("report", "organisation", "--data", "{wave}", "--respondent", "99999999", "-o", "{tmp}/r.pdf"), "no respondent with respondent_id 99999999"),
-        (("report", "sector", "--data", "{wave}", "--sector", "charity", "-o", "{tmp}/r.pdf"), "not a sector"),
-        (("report", "sector", "--data", "{wave}", "--sector", "public", "-o", "/no/dir/r.pdf"), "no such directory"),
+        (
+            (
+                "report",
+                "national",
+                "--data",
+                "{wave}",
+                "--margins",
+                "{margins}",
+                "-o",
+                "{tmp}/r.docx",
+            ),
+            "end the file name in .pdf or .html",
+        ),
+        (
+            (
+                "report",
+                "national",
+                "--data",
+                "{wave}",
+                "--margins",
+                "{margins}",
+                "--roundtable",
+                "/nope.md",
+                "-o",
+                "{tmp}/r.pdf",
+            ),
+            "no such file",
+        ),
+        (
+            ("report", "organisation", "--data", "{wave}", "-o", "{tmp}/r.pdf"),
+            "exactly one of --respondent",
+        ),
+        (
+            (
+                "report",
+                "organisation",
+                "--data",
+                "{wave}",
+                "--respondent",
+                "99999999",
+                "-o",
+                "{tmp}/r.pdf",
+            ),
+            "no respondent with respondent_id 99999999",
+        ),
+        (
+            ("report", "sector", "--data", "{wave}", "--sector", "charity", "-o", "{tmp}/r.pdf"),
+            "not a sector",
+        ),
+        (
+            ("report", "sector", "--data", "{wave}", "--sector", "public", "-o", "/no/dir/r.pdf"),
+            "no such directory",
+        ),
     ],
 )
 def test_user_errors_are_one_line(files: tuple[Path, Path], tmp_path: Path, args, message):

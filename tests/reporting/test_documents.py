@@ -117,9 +117,7 @@ def test_sector_briefing(cri: Instrument, wave):
     responses, margins = wave
     report = sector_briefing(responses=responses, instrument=cri, margins=margins, sector="public")
     pdf = render_pdf(report)
-    text = " ".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages
-    )
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "public sector against all other sectors" in text
     assert any(f.id == "sector-gap between commitment and capacity" for f in report.findings())
     with pytest.raises(SectorError, match="choose one of public, private, third"):

@@ -138,7 +138,12 @@ def test_no_aggregate_rests_on_fewer_than_k(cri: Instrument, wave):
     assert len(secondary) == 1
     # the chart leaves the row out
     chart_data = str(
-        next(c for s in report.walk() for c in s.content if getattr(c, "id", "") == "index-by-subsector").spec
+        next(
+            c
+            for s in report.walk()
+            for c in s.content
+            if getattr(c, "id", "") == "index-by-subsector"
+        ).spec
     )
     assert "Transport" not in chart_data
     # the engine's estimate for those three people appears nowhere

@@ -136,6 +136,7 @@ def _load_wave(name: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
 
 @report_app.command("national")
 def national(
+    *,
     output: Output,
     data: Data = None,
     margins: Margins = None,
@@ -170,7 +171,7 @@ def national(
             responses, margins_frame = _load_wave(wave)
             data_sha = None
         else:
-            assert data is not None  # noqa: S101 - checked above
+            assert data is not None
             if margins is None:
                 raise UserError("--data needs --margins FILE to weight the sample")
             responses = read_table(data)
@@ -194,6 +195,7 @@ def national(
 
 @report_app.command("organisation")
 def organisation(
+    *,
     output: Output,
     data: Annotated[Path, typer.Option("--data", help="Responses (.parquet or .csv).")],
     respondent: Annotated[
@@ -233,6 +235,7 @@ def organisation(
 
 @report_app.command("sector")
 def sector(
+    *,
     output: Output,
     data: Annotated[Path, typer.Option("--data", help="Responses (.parquet or .csv).")],
     sector_name: Annotated[

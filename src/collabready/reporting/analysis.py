@@ -61,6 +61,10 @@ class WaveData:
     def __len__(self) -> int:
         return len(self.scores)
 
+    def col(self, name: str) -> NDArray[np.float64]:
+        """One score column as float64 (NaN = missing)."""
+        return self.scores.column(name).astype(np.float64)
+
 
 def frame_sha256(frame: pl.DataFrame) -> str:
     """SHA-256 of a table's content (column names, types and values, in order)."""
@@ -233,14 +237,14 @@ def estimate_of(res: engine.DomainMeans, d: int) -> Estimate:
     )
 
 
-def domain_codes(
-    data: WaveData, variable: str
-) -> tuple[NDArray[np.int64], list[str]]:
+def domain_codes(data: WaveData, variable: str) -> tuple[NDArray[np.int64], list[str]]:
     values = data.profile[variable]
     levels = levels_of(data.instrument, variable, values)
     index = {lv: i for i, lv in enumerate(levels)}
     # respondents with no answer go to an extra domain that is never reported
-    codes = np.array([index.get(v, len(levels)) if isinstance(v, str) else len(levels) for v in values])
+    codes = np.array(
+        [index.get(v, len(levels)) if isinstance(v, str) else len(levels) for v in values]
+    )
     return codes.astype(np.int64), levels
 
 
@@ -256,7 +260,7 @@ def breakdown(
     codes, levels = domain_codes(data, variable)
     results = {
         c: engine.domain_means(
-            y=data.scores.column(c), design=design, domain=codes, n_domains=len(levels) + 1
+            y=data.col(c), design=design, domain=codes, n_domains=len(levels) + 1
         )
         for c in columns
     }
@@ -288,18 +292,20 @@ def _variable_title(instrument: Instrument, variable: str) -> str:
     }.get(variable, variable.replace("_", " ").capitalize())
 
 
-def overall(*, data: WaveData, design: engine.Design, columns: tuple[str, ...]) -> dict[str, Estimate]:
+def overall(
+    *, data: WaveData, design: engine.Design, columns: tuple[str, ...]
+) -> dict[str, Estimate]:
     out = {}
     for c in columns:
-        res = engine.domain_means(y=data.scores.column(c), design=design)
+        res = engine.domain_means(y=data.col(c), design=design)
         out[c] = estimate_of(res, 0)
     return out
 
 
-def paired(*, data: WaveData, design: engine.Design, a: str, b: str) -> tuple[engine.Difference, int]:
-    return engine.paired_difference(
-        a=data.scores.column(a), b=data.scores.column(b), design=design
-    )
+def paired(
+    *, data: WaveData, design: engine.Design, a: str, b: str
+) -> tuple[engine.Difference, int]:
+    return engine.paired_difference(a=data.col(a), b=data.col(b), design=design)
 
 
 def difference_estimate(diff: engine.Difference, n: int) -> Estimate:

@@ -103,9 +103,7 @@ def sample_profile(
             else "No weighting was applied."
         )
     )
-    return Section(
-        section_id, "The survey sample", content=(intro, *tables), appendix=True
-    )
+    return Section(section_id, "The survey sample", content=(intro, *tables), appendix=True)
 
 
 def questionnaire(instrument: Instrument) -> Section:
@@ -114,7 +112,13 @@ def questionnaire(instrument: Instrument) -> Section:
     profile_items = tuple(
         (q.text.get(), "; ".join(c.label.get() for c in q.choices)) for q in instrument.profile
     )
-    subs.append(Section("questionnaire-profile", "About you and your organisation", (DefinitionList(profile_items),)))
+    subs.append(
+        Section(
+            "questionnaire-profile",
+            "About you and your organisation",
+            (DefinitionList(profile_items),),
+        )
+    )
     for b in instrument.blocks:
         rows = tuple(
             (
@@ -142,7 +146,12 @@ def questionnaire(instrument: Instrument) -> Section:
         )
     for s in instrument.sections:
         rows = tuple(
-            (Cell.label(i.id), Cell.label(i.text.get()), Cell.label(i.facet or ""), Cell.label("yes" if i.reverse else ""))
+            (
+                Cell.label(i.id),
+                Cell.label(i.text.get()),
+                Cell.label(i.facet or ""),
+                Cell.label("yes" if i.reverse else ""),
+            )
             for i in s.items
         )
         subs.append(
@@ -168,7 +177,8 @@ def questionnaire(instrument: Instrument) -> Section:
             )
         )
     scales = "; ".join(
-        f"{s.id}: " + ", ".join(f"{o.code} {o.label.get()}" for o in s.options)
+        f"{s.id}: "
+        + ", ".join(f"{o.code} {o.label.get()}" for o in s.options)
         + (f", {s.dont_know.code} {s.dont_know.label.get()}" if s.dont_know else "")
         for s in instrument.scales
     )

@@ -191,9 +191,7 @@ def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def contrasts_table(
-    *, table_id: str, caption: str, contrasts: Sequence[Contrast], k: int
-) -> Table:
+def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast], k: int) -> Table:
     rows = []
     for c in contrasts:
         d = c.difference

@@ -80,8 +80,8 @@ def estimate_chart(
     table printed beside the chart is built from ``points`` unless ``table``
     (which must hold every figure the chart shows) is given.
     """
-    import altair as alt  # noqa: PLC0415 - heavy, imported when used
-    import pandas as pd  # noqa: PLC0415 - heavy, imported when used
+    import altair as alt
+    import pandas as pd
 
     shown = [p for p in points if p.estimate is not None]
     records = [
@@ -177,7 +177,7 @@ def estimate_chart(
 
 def spec_to_svg(spec: Any) -> str:
     """Render a Vega-Lite spec to SVG with vl-convert (no browser, no network)."""
-    import vl_convert  # noqa: PLC0415 - heavy, imported when used
+    import vl_convert
 
     svg: str = vl_convert.vegalite_to_svg(spec)
     return svg

@@ -231,7 +231,10 @@ def weighted_correlation(*, x: F64, y: F64, weights: F64, n_effective: float) ->
     w, xv, yv = weights[ok], x[ok], y[ok]
     mx, my = np.average(xv, weights=w), np.average(yv, weights=w)
     cov = np.average((xv - mx) * (yv - my), weights=w)
-    r = float(cov / math.sqrt(np.average((xv - mx) ** 2, weights=w) * np.average((yv - my) ** 2, weights=w)))
+    r = float(
+        cov
+        / math.sqrt(np.average((xv - mx) ** 2, weights=w) * np.average((yv - my) ** 2, weights=w))
+    )
     n_eff = n_effective * ok.mean()
     half = 1.959963984540054 / math.sqrt(max(n_eff - 3, 1))
     z = math.atanh(r)

@@ -19,7 +19,7 @@ ALPHA = 0.05
 
 def sector_phrase(label: str) -> str:
     """``Public sector`` -> ``public sector``; ``Public`` -> ``public sector``."""
-    text = label.split(" (")[0]
+    text = label.split(" (", maxsplit=1)[0]
     text = text[0].lower() + text[1:] if text else text
     return text if "sector" in text.lower() else f"{text} sector"
 
@@ -43,7 +43,7 @@ def index_level(a: WaveAnalysis) -> Finding:
 
 
 def lowest_block(a: WaveAnalysis) -> Finding:
-    """"X is the lowest-scoring block" only if it is significantly below the next block."""
+    """ "X is the lowest-scoring block" only if it is significantly below the next block."""
     c = a.lowest_vs_next
     e = a.overall[a.block_order[0]]
     supported = c.difference.value < 0 and c.p_adjusted < ALPHA and c.difference.n >= a.k
@@ -97,7 +97,7 @@ def gap_in_every_block(a: WaveAnalysis) -> Finding:
 
 
 def widest_sector_gap(a: WaveAnalysis) -> Finding:
-    """"The X sector shows the widest gap" only if significantly wider than the next."""
+    """ "The X sector shows the widest gap" only if significantly wider than the next."""
     c = a.widest_gap
     e = a.widest_gap_estimate
     if c is None or e is None:

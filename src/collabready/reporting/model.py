@@ -142,7 +142,7 @@ class Table:
 
     def to_frame(self) -> pd.DataFrame:
         """The table as printed (suppressed cells as ``None``), one row per table row."""
-        import pandas as pd  # noqa: PLC0415 - heavy, imported when used
+        import pandas as pd
 
         data: dict[str, list[Any]] = {c: [] for c in self.columns}
         for row in self.rows:

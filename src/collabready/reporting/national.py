@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from collabready.instrument.model import Instrument
-from collabready.reporting import appendices, blocks, findings
+from collabready.reporting import appendices, findings
 from collabready.reporting.analysis import (
     SECTION_COLUMNS,
     Step,
@@ -159,8 +159,14 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
                 (
                     ("Design effect (Kish)", fmt_number(w.kish_deff, digits=2)),
                     ("Effective sample size", f"{w.n_effective:,.0f}"),
-                    ("Weights", f"{w.weight_min:,.1f} to {w.weight_max:,.1f} (CV {w.weight_cv:.2f})"),
-                    ("Raking", f"converged in {w.iterations} iterations (residual {w.max_residual:.1e})"),
+                    (
+                        "Weights",
+                        f"{w.weight_min:,.1f} to {w.weight_max:,.1f} (CV {w.weight_cv:.2f})",
+                    ),
+                    (
+                        "Raking",
+                        f"converged in {w.iterations} iterations (residual {w.max_residual:.1e})",
+                    ),
                 )
             )
         )
@@ -209,7 +215,7 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
 
 
 def _margins_table(a: WaveAnalysis) -> Table:
-    assert a.weighting is not None  # noqa: S101 - only called when weighted
+    assert a.weighting is not None
     rows = []
     for var, lv, total in a.weighting.margins:
         values = a.data.profile[var]
@@ -221,7 +227,9 @@ def _margins_table(a: WaveAnalysis) -> Table:
         if n < a.k:
             rows.append((label, total_cell, Cell.hidden(), Cell.hidden()))
         else:
-            rows.append((label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.SHOWN)))
+            rows.append(
+                (label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.SHOWN))
+            )
     return Table(
         "weighting-margins",
         "Weighting margins: population totals, sample counts and weighted totals",
@@ -411,7 +419,11 @@ def _value(a: WaveAnalysis) -> Section:
         (
             Cell.label(c.term),
             Cell.number(c.estimate, digits=3),
-            Cell(f"{fmt_number(c.low, digits=3)} to {fmt_number(c.high, digits=3)}", c.low, CellStatus.SHOWN),
+            Cell(
+                f"{fmt_number(c.low, digits=3)} to {fmt_number(c.high, digits=3)}",
+                c.low,
+                CellStatus.SHOWN,
+            ),
             Cell(p_value(c.p_value), c.p_value, CellStatus.SHOWN),
         )
         for c in v.coefficients

@@ -57,7 +57,7 @@ def organisation_profile(
         if not mask.any():
             raise SubjectNotFoundError(f"data: no respondent with respondent_id {respondent_id}")
         row = int(np.flatnonzero(mask)[0])
-        values = {c: float(data.scores.column(c)[row]) for c in data.scores.columns}
+        values = {c: float(data.col(c)[row]) for c in data.scores.columns}
         level_ids = data.scores.level_labels()
         level_id = level_ids[row]
         subject = f"Respondent {respondent_id}"
@@ -103,10 +103,10 @@ def organisation_profile(
             ("Sector", sector_label),
         )
     )
-    intro = Paragraph(
-        (level.description.get() + " ") if level and level.description.get() else ""
+    intro = Paragraph((level.description.get() + " ") if level and level.description.get() else "")
+    peers = _peers(
+        data=data, own=own, sector=sector_value, values=values, k=k, instrument=instrument
     )
-    peers = _peers(data=data, own=own, sector=sector_value, values=values, k=k, instrument=instrument)
     weakest = sorted(
         (b for b in instrument.blocks if not np.isnan(values[b.id])), key=lambda b: values[b.id]
     )[:2]
@@ -179,9 +179,9 @@ def _peers(
     k: int,
     instrument: Instrument,
 ) -> Section:
-    from collabready.reporting.analysis import WaveData  # noqa: PLC0415 - typing only
+    from collabready.reporting.analysis import WaveData
 
-    assert isinstance(data, WaveData)  # noqa: S101
+    assert isinstance(data, WaveData)
     peer = (data.profile["sector"] == sector) & ~own
     n_peers = int(peer.sum())
     label = label_for(instrument, "sector", sector)
@@ -199,7 +199,7 @@ def _peers(
     design = engine.Design.of(np.ones(n_peers), data.organisation_id[peer])
     rows = []
     for col, title in [("index", "Index")] + [(b.id, b.title.get()) for b in instrument.blocks]:
-        peer_values = data.scores.column(col)[peer]
+        peer_values = data.col(col)[peer]
         est = estimate_of(engine.domain_means(y=peer_values.astype(np.float64), design=design), 0)
         mine = values[col]
         answered = peer_values[~np.isnan(peer_values)]

@@ -159,7 +159,7 @@ def render_html(report: Report, *, assets_url: str | None = None, for_print: boo
 
 def render_pdf(report: Report) -> bytes:
     """The report as a tagged A4 PDF (WeasyPrint)."""
-    import weasyprint  # noqa: PLC0415 - heavy, imported when used
+    import weasyprint
 
     html = render_html(report, for_print=True)
     document = weasyprint.HTML(string=html, base_url=".").render()

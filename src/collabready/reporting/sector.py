@@ -45,12 +45,10 @@ class SectorError(UserError, ValueError):
 
 
 def _contrast(
-    data: WaveData, design: engine.Design, in_sector: np.ndarray, column: str, a: str, b: str
+    *, data: WaveData, design: engine.Design, in_sector: np.ndarray, column: str, a: str, b: str
 ) -> tuple[Contrast, Estimate, Estimate]:
     domain = np.where(in_sector, 0, 1).astype(np.int64)
-    res = engine.domain_means(
-        y=data.scores.column(column).astype(np.float64), design=design, domain=domain, n_domains=2
-    )
+    res = engine.domain_means(y=data.col(column), design=design, domain=domain, n_domains=2)
     d = res.diff(0, 1, design)
     n = int(res.n[0] + res.n[1])
     c = Contrast(a, b, Estimate(d.estimate, d.low, d.high, n, d.se), d.p_value, d.p_value)
@@ -91,7 +89,9 @@ def sector_briefing(
     contrasts = []
     rows = []
     for b in instrument.blocks:
-        c, e_in, e_out = _contrast(data, design, in_sector, b.id, b.title.get(), "")
+        c, e_in, e_out = _contrast(
+            data=data, design=design, in_sector=in_sector, column=b.id, a=b.title.get(), b=""
+        )
         contrasts.append(c)
         rows += [(b.title.get(), label, e_in), (b.title.get(), others, e_out)]
     adj = engine.holm([c.p_value for c in contrasts])
@@ -99,8 +99,12 @@ def sector_briefing(
         Contrast(c.a, f"{others.lower()}", c.difference, c.p_value, p, "holm")
         for c, p in zip(contrasts, adj, strict=True)
     ]
-    idx, idx_in, idx_out = _contrast(data, design, in_sector, "index", name, others)
-    gap, gap_in, gap_out = _contrast(data, design, in_sector, "gap", name, others)
+    idx, idx_in, idx_out = _contrast(
+        data=data, design=design, in_sector=in_sector, column="index", a=name, b=others
+    )
+    gap, gap_in, gap_out = _contrast(
+        data=data, design=design, in_sector=in_sector, column="gap", a=name, b=others
+    )
 
     def compare(c: Contrast, what: str, e_in: Estimate, e_out: Estimate) -> Finding:
         higher = c.difference.value > 0
@@ -147,7 +151,9 @@ def sector_briefing(
     for var in ("subsector", "size", "role"):
         if var not in subset.profile:
             continue
-        bd, _, _ = breakdown(data=subset, design=sub_design, variable=var, columns=("index", "gap"), k=k)
+        bd, _, _ = breakdown(
+            data=subset, design=sub_design, variable=var, columns=("index", "gap"), k=k
+        )
         t = breakdown_table(
             table_id=f"sector-by-{var}",
             caption=f"Index and gap by {bd.title.lower()}, {name} only",
@@ -204,7 +210,7 @@ def sector_briefing(
 
 
 def _subset(data: WaveData, mask: np.ndarray) -> WaveData:
-    from collabready.scoring import ScoreResult  # noqa: PLC0415
+    from collabready.scoring import ScoreResult
 
     s = data.scores
     scores = ScoreResult(s.instrument_key, s.columns, s.values[mask], s.level[mask], s.level_ids)

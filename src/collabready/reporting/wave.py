@@ -30,7 +30,7 @@ from collabready.reporting.model import Estimate
 
 @dataclass(frozen=True, slots=True)
 class Validation:
-    """"Assessing the value of the index"."""
+    """ "Assessing the value of the index"."""
 
     correlation: engine.Correlation
     coefficients: tuple[engine.Coefficient, ...]
@@ -81,7 +81,9 @@ def analyse_wave(
     design = engine.Design.of(weights, data.organisation_id)
     step("estimates")
     blocks = inst.block_ids
-    block_cols = tuple(c for b in blocks for c in (b, f"{b}_commitment", f"{b}_capacity", f"{b}_gap"))
+    block_cols = tuple(
+        c for b in blocks for c in (b, f"{b}_commitment", f"{b}_capacity", f"{b}_gap")
+    )
     present_sections = tuple(c for c in SECTION_COLUMNS if c in data.scores.columns)
     ov = overall(data=data, design=design, columns=MAIN_COLUMNS + block_cols + present_sections)
     breakdowns: dict[str, Breakdown] = {}
@@ -95,13 +97,17 @@ def analyse_wave(
         breakdowns[var] = b
         if var == "sector":
             gap_by_sector, sector_levels = res["gap"], levels
-    sector_blocks, _, _ = breakdown(data=data, design=design, variable="sector", columns=blocks, k=k)
+    sector_blocks, _, _ = breakdown(
+        data=data, design=design, variable="sector", columns=blocks, k=k
+    )
 
     # blocks ranked; the lowest against the next lowest, paired within respondents
     order = tuple(sorted(blocks, key=lambda b: ov[b].value))
     title = {b.id: b.title.get() for b in inst.blocks}
     diff, n = paired(data=data, design=design, a=order[0], b=order[1])
-    lowest = Contrast(title[order[0]], title[order[1]], difference_estimate(diff, n), diff.p_value, diff.p_value)
+    lowest = Contrast(
+        title[order[0]], title[order[1]], difference_estimate(diff, n), diff.p_value, diff.p_value
+    )
 
     cit = "citizens" if "citizens" in blocks else order[0]
     raw = [(b, *paired(data=data, design=design, a=cit, b=b)) for b in blocks if b != cit]
@@ -111,7 +117,8 @@ def analyse_wave(
         for (b, d, n), p in zip(raw, adj, strict=True)
     )
     gaps_raw = [
-        (b, *paired(data=data, design=design, a=f"{b}_commitment", b=f"{b}_capacity")) for b in blocks
+        (b, *paired(data=data, design=design, a=f"{b}_commitment", b=f"{b}_capacity"))
+        for b in blocks
     ]
     gadj = engine.holm([d.p_value for _, d, _ in gaps_raw])
     block_gaps = tuple(
@@ -129,7 +136,13 @@ def analyse_wave(
             (ia, ra), (ib, rb) = ranked[0], ranked[1]
             d = gap_by_sector.diff(ia, ib, design)
             n_ab = int(gap_by_sector.n[ia] + gap_by_sector.n[ib])
-            widest = Contrast(ra.label, rb.label, Estimate(d.estimate, d.low, d.high, n_ab, d.se), d.p_value, d.p_value)
+            widest = Contrast(
+                ra.label,
+                rb.label,
+                Estimate(d.estimate, d.low, d.high, n_ab, d.se),
+                d.p_value,
+                d.p_value,
+            )
             widest_est = ra.estimates["gap"] if ra.estimates else None
     del sector_levels
 
@@ -140,14 +153,13 @@ def analyse_wave(
     environment = Contrast("Hinders", "Helps", difference_estimate(d, n), d.p_value, d.p_value)
 
     step("validation")
-    scores = data.scores
     n_eff = float(weights.size) if w is None else w.n_effective
     corr = engine.weighted_correlation(
-        x=scores.column("index"), y=scores.column("outcomes"), weights=weights, n_effective=n_eff
+        x=data.col("index"), y=data.col("outcomes"), weights=weights, n_effective=n_eff
     )
-    X = np.column_stack([scores.column(b) for b in blocks])
+    X = np.column_stack([data.col(b) for b in blocks])
     coefs, r2, n_reg = engine.design_regression(
-        y=scores.column("outcomes"), X=X, terms=tuple(title[b] for b in blocks), design=design
+        y=data.col("outcomes"), X=X, terms=tuple(title[b] for b in blocks), design=design
     )
     step("reliability")
     reliability = _reliability(data)
@@ -173,7 +185,10 @@ def analyse_wave(
 
 def _reliability(data: WaveData) -> object | None:
     try:
-        from collabready.stats import instrument_reliability  # type: ignore[attr-defined]  # noqa: PLC0415
+        from collabready.stats import instrument_reliability  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return instrument_reliability(codes=data.codes, instrument=data.instrument, with_omega=True)
+    result: object = instrument_reliability(
+        codes=data.codes, instrument=data.instrument, with_omega=True
+    )
+    return result
