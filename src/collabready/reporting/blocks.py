@@ -197,7 +197,7 @@ def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast
         d = c.difference
         rows.append(
             (
-                Cell.label(f"{c.a} − {c.b}"),
+                Cell.label(f"{c.a} − {c.b}" if c.b else c.a),
                 Cell.number(d.value),
                 ci_cell(d),
                 Cell(text=p_value(c.p_value), value=c.p_value, status=CellStatus.SHOWN),

@@ -124,8 +124,8 @@ def citizens_lag(a: WaveAnalysis) -> Finding:
     return Finding(
         id="citizens-lag",
         sentence=(
-            f"Engaging citizens lags behind collaboration between organisations: {cs[0].a} "
-            f"({e.text()}) scores below each of the other five blocks."
+            f"Engaging citizens lags behind collaboration between organisations: {cs[0].a}, "
+            f"at {e.text()}, scores below each of the other five blocks."
         ),
         supported=ok,
         estimate=e,
