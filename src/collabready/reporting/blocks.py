@@ -1,0 +1,215 @@
+"""Building blocks shared by the report builders: charts and tables from estimates.
+
+Every table produced here carries the disclosure threshold it was built
+with; rows that disclosure control suppressed print ``[c]`` in every figure
+cell and are left out of the charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from collabready.instrument.model import Instrument
+from collabready.reporting.analysis import Breakdown, Contrast
+from collabready.reporting.charts import Point, estimate_chart
+from collabready.reporting.model import (
+    Cell,
+    CellStatus,
+    Chart,
+    Estimate,
+    Table,
+    fmt_number,
+)
+
+COLUMN_TITLES = {
+    "index": "Index",
+    "commitment": "Commitment",
+    "capacity": "Capacity",
+    "gap": "Gap",
+    "enablers": "Enablers",
+    "environment_helps": "Environment helps",
+    "environment_hinders": "Environment hinders",
+    "outcomes": "Outcomes",
+}
+
+
+def column_title(instrument: Instrument, column: str) -> str:
+    """A score column's printed name (``citizens_gap`` -> ``Citizens gap``)."""
+    if column in COLUMN_TITLES:
+        return COLUMN_TITLES[column]
+    for b in instrument.blocks:
+        if column == b.id:
+            return b.title.get()
+        if column.startswith(f"{b.id}_"):
+            return f"{b.title.get()} {column[len(b.id) + 1 :]}"
+    return column.replace("_", " ").capitalize()
+
+
+def _status(status: str) -> CellStatus:
+    return CellStatus.SECONDARY if status == "secondary" else CellStatus.SUPPRESSED
+
+
+def suppression_note(k: int) -> str:
+    return (
+        f"[c] suppressed: the figure rests on fewer than {k} respondents, or would let "
+        "such a figure be worked out from the others."
+    )
+
+
+def breakdown_table(
+    *,
+    table_id: str,
+    caption: str,
+    breakdown: Breakdown,
+    instrument: Instrument,
+    k: int,
+    columns: Sequence[str] | None = None,
+) -> Table:
+    """Estimate and 95% CI of each column for each level; n per level."""
+    shown = tuple(columns or breakdown.columns)
+    header = [breakdown.title]
+    header += [column_title(instrument, c) for c in shown]
+    header.append("Respondents")
+    rows: list[tuple[Cell, ...]] = []
+    for r in breakdown.rows:
+        if r.estimates is None:
+            hidden = Cell.hidden(_status(r.status))
+            rows.append((Cell.label(r.label), *([hidden] * (len(shown) + 1))))
+            continue
+        cells: list[Cell] = [Cell.label(r.label)]
+        cells += [Cell.estimate(r.estimates[c]) for c in shown]
+        cells.append(Cell.count(max(r.estimates[c].n for c in shown)))
+        rows.append(tuple(cells))
+    notes = ["Each figure is an estimate with its 95% confidence interval beneath it."]
+    if any(r.estimates is None for r in breakdown.rows):
+        notes.append(suppression_note(k))
+    return Table(table_id, caption, tuple(header), tuple(rows), tuple(notes), k)
+
+
+def ci_cell(e: Estimate) -> Cell:
+    return Cell(
+        text=f"{fmt_number(e.ci_low)} to {fmt_number(e.ci_high)}",
+        value=e.ci_low,
+        status=CellStatus.SHOWN,
+    )
+
+
+def breakdown_chart(
+    *,
+    chart_id: str,
+    title: str,
+    breakdown: Breakdown,
+    columns: Sequence[str],
+    instrument: Instrument,
+    k: int,
+    what: str = "score",
+    axis_title: str = "Score (0–100)",
+    table: Table | None = None,
+) -> Chart:
+    """A chart of ``columns`` for each level; ``table`` replaces the default data table."""
+    points = []
+    for r in breakdown.rows:
+        for c in columns:
+            est = None if r.estimates is None else r.estimates[c]
+            points.append(
+                Point(
+                    label=r.label,
+                    estimate=est,
+                    series=column_title(instrument, c) if len(columns) > 1 else "",
+                    status=CellStatus.SHOWN if r.estimates is not None else _status(r.status),
+                )
+            )
+    return estimate_chart(
+        chart_id=chart_id,
+        title=title,
+        points=points,
+        label_title=breakdown.title,
+        series_title="Measure" if len(columns) > 1 else "",
+        k=k,
+        what=what,
+        axis_title=axis_title,
+        table=table,
+    )
+
+
+def estimates_chart(
+    *,
+    chart_id: str,
+    title: str,
+    rows: Sequence[tuple[str, str, Estimate | None]],
+    label_title: str,
+    k: int,
+    series_title: str = "",
+    what: str = "score",
+    axis_title: str = "Score (0–100)",
+) -> Chart:
+    """A chart from (label, series, estimate) rows."""
+    points = [Point(label=lb, series=s, estimate=e) for lb, s, e in rows]
+    return estimate_chart(
+        chart_id=chart_id,
+        title=title,
+        points=points,
+        label_title=label_title,
+        series_title=series_title,
+        k=k,
+        what=what,
+        axis_title=axis_title,
+    )
+
+
+def estimates_table(
+    *,
+    table_id: str,
+    caption: str,
+    rows: Mapping[str, Estimate | None],
+    label_title: str,
+    k: int,
+) -> Table:
+    out: list[tuple[Cell, ...]] = []
+    for label, e in rows.items():
+        if e is None or e.n < k:
+            out.append((Cell.label(label), *([Cell.hidden()] * 3)))
+        else:
+            out.append((Cell.label(label), Cell.number(e.value), ci_cell(e), Cell.count(e.n)))
+    notes = (suppression_note(k),) if any(c.suppressed for r in out for c in r) else ()
+    return Table(
+        table_id,
+        caption,
+        (label_title, "Estimate", "95% CI", "Respondents"),
+        tuple(out),
+        notes,
+        k,
+    )
+
+
+def p_value(p: float) -> str:
+    """``<0.001`` or the p-value to three decimals."""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast], k: int) -> Table:
+    rows = []
+    for c in contrasts:
+        d = c.difference
+        rows.append(
+            (
+                Cell.label(f"{c.a} − {c.b}" if c.b else c.a),
+                Cell.number(d.value),
+                ci_cell(d),
+                Cell(text=p_value(c.p_value), value=c.p_value, status=CellStatus.SHOWN),
+                Cell(text=p_value(c.p_adjusted), value=c.p_adjusted, status=CellStatus.SHOWN),
+                Cell.count(d.n),
+            )
+        )
+    return Table(
+        table_id,
+        caption,
+        ("Comparison", "Difference", "95% CI", "p", "p (Holm)", "Respondents"),
+        tuple(rows),
+        (),
+        k,
+    )
