@@ -185,7 +185,7 @@ def analyse_wave(
 
 def _reliability(data: WaveData) -> object | None:
     try:
-        from collabready.stats import instrument_reliability  # type: ignore[attr-defined]
+        from collabready.stats import instrument_reliability
     except ImportError:
         return None
     result: object = instrument_reliability(

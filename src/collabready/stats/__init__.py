@@ -1,4 +1,4 @@
-"""collabready.stats: weights, design-based estimates, comparisons.
+"""collabready.stats: weights, design-based estimates, comparisons, reliability, disclosure.
 
 Plain functions with keyword-only arguments; results are frozen dataclasses
 with ``to_frame()``. See docs/statistics.md for the methods and references.
@@ -15,6 +15,11 @@ from collabready.stats.compare import (
 )
 from collabready.stats.design import LonelyPsu, SurveyDesign, raked_design, survey_design
 from collabready.stats.diagnostics import WeightDiagnostics, weight_diagnostics
+from collabready.stats.disclosure import (
+    ProtectedTable,
+    apply_disclosure_control,
+    suppression_mask,
+)
 from collabready.stats.errors import (
     DesignError,
     FactorError,
@@ -31,6 +36,7 @@ from collabready.stats.estimate import (
     estimate_totals,
 )
 from collabready.stats.factor import Factor, cross, factorize
+from collabready.stats.instrument_reliability import ReliabilityTable, instrument_reliability
 from collabready.stats.margins import (
     Margin,
     Margins,
@@ -39,13 +45,30 @@ from collabready.stats.margins import (
     read_margins_csv,
     write_margins_csv,
 )
+from collabready.stats.omega import OmegaResult, mcdonald_omega
 from collabready.stats.regression import RegressionResult, design_regression
+from collabready.stats.reliability import (
+    AlphaResult,
+    MissingPolicy,
+    ReliabilityInputError,
+    cronbach_alpha,
+    feldt_interval,
+)
+from collabready.stats.validity import (
+    CorrelationMethod,
+    CorrelationResult,
+    index_outcomes_correlation,
+    weighted_correlation,
+)
 from collabready.stats.variance import influence_covariance
 from collabready.stats.weights import NonConvergence, RakingResult, WeightBounds, rake
 
 __all__ = [
+    "AlphaResult",
     "Calibration",
     "ComparisonTable",
+    "CorrelationMethod",
+    "CorrelationResult",
     "DesignError",
     "EstimateTable",
     "Factor",
@@ -54,34 +77,47 @@ __all__ = [
     "Margin",
     "Margins",
     "MarginsError",
+    "MissingPolicy",
     "NonConvergence",
+    "OmegaResult",
     "PAdjust",
     "ProportionCI",
+    "ProtectedTable",
     "RakingError",
     "RakingResult",
     "RakingWarning",
     "RegressionResult",
+    "ReliabilityInputError",
+    "ReliabilityTable",
     "StatsInputError",
     "SurveyDesign",
     "WeightBounds",
     "WeightDiagnostics",
     "adjust_p_values",
+    "apply_disclosure_control",
     "compare_domains",
     "compare_waves",
+    "cronbach_alpha",
     "cross",
     "design_regression",
     "estimate_means",
     "estimate_proportions",
     "estimate_totals",
     "factorize",
+    "feldt_interval",
+    "index_outcomes_correlation",
     "influence_covariance",
+    "instrument_reliability",
     "margins_from_frame",
     "margins_from_records",
+    "mcdonald_omega",
     "paired_difference",
     "rake",
     "raked_design",
     "read_margins_csv",
+    "suppression_mask",
     "survey_design",
     "weight_diagnostics",
+    "weighted_correlation",
     "write_margins_csv",
 ]
