@@ -23,7 +23,6 @@ from collabready.scoring.plan import ScoringPlan, Subscale
 
 #: Rows per chunk: a uint8 column chunk is 32 KiB and a float64 one 256 KiB (measured best).
 CHUNK_ROWS = 1 << 15
-_U1 = np.uint8(1)
 
 
 def _threads() -> int:
@@ -31,27 +30,32 @@ def _threads() -> int:
 
 
 def _subscale_sums(
-    codes: NDArray[np.uint8], sub: Subscale
+    codes: NDArray[np.uint8], sub: Subscale, t: NDArray[np.uint8], valid: NDArray[np.uint8]
 ) -> tuple[NDArray[np.uint8] | NDArray[np.float64], NDArray[np.uint8]]:
-    """Points above the bottom of the scale, and answers counted, for one chunk."""
+    """Points above the bottom of the scale, and answers counted, for one chunk.
+
+    ``t`` and ``valid`` are scratch buffers of the chunk's length. Every ufunc
+    here works on uint8 alone: a bool or scalar of another type would send
+    numpy down its slow, buffered mixed-type path.
+    """
     rows = codes.shape[0]
     count = np.zeros(rows, dtype=np.uint8)
-    uniform = bool((sub.points == sub.points[0]).all())
     total: NDArray[np.uint8] | NDArray[np.float64] = (
-        np.zeros(rows, dtype=np.uint8) if uniform else np.zeros(rows, dtype=np.float64)
+        np.zeros(rows, dtype=np.uint8) if sub.uniform else np.zeros(rows, dtype=np.float64)
     )
-    for j, reverse, points in zip(sub.columns, sub.reverse, sub.points, strict=True):
-        # code 1..points -> 0..points-1; anything else wraps to >= points
-        t = codes[:, j] - _U1
-        valid = t < points
+    top = sub.items[0][2] - 1
+    for j, reverse, points in sub.items:
+        # code 1..points -> 0..points-1; anything else wraps round to >= points
+        np.subtract(codes[:, j], 1, out=t)
+        np.less(t, points, out=valid.view(np.bool_))
         if reverse:
-            np.subtract(points - _U1, t, out=t)
+            np.subtract(points - 1, t, out=t)
         np.multiply(t, valid, out=t)
-        count += valid
-        if uniform:
+        np.add(count, valid, out=count)
+        if sub.uniform:
             np.add(total, t, out=total)
         else:
-            np.add(total, t * (float(points[0] - 1) / float(points - 1)), out=total)
+            np.add(total, t * (top / (points - 1)), out=total)
     return total, count
 
 
@@ -59,19 +63,33 @@ def _score_chunk(
     plan: ScoringPlan, codes: NDArray[np.uint8], out: NDArray[np.float32], r0: int, r1: int
 ) -> None:
     chunk = codes[r0:r1]
-    answered = np.empty(r1 - r0, dtype=np.float32)
+    rows = r1 - r0
+    n_sub = len(plan.subscales)
+    # zero-filled subscale scores and "has a score" flags, for deriving blocks
+    # and overall scores without any NaN tests (masking NaNs is slow)
+    zero = np.empty((rows, n_sub), dtype=np.float32, order="F")
+    flags = np.empty((rows, n_sub), dtype=np.uint8, order="F")
+    answered = np.empty(rows, dtype=np.float32)
+    t = np.empty(rows, dtype=np.uint8)
+    valid = np.empty(rows, dtype=np.uint8)
     for s, sub in enumerate(plan.subscales):
-        total, count = _subscale_sums(chunk, sub)
-        # a subscale needs at least half its items answered; otherwise 0/0 gives NaN
-        enough = count >= (sub.size + 1) // 2
-        np.multiply(count, enough, out=count)
+        total, count = _subscale_sums(chunk, sub, t, valid)
+        # a subscale needs at least half its items answered
+        # (bool viewed as uint8: mixed-type ufuncs take a slow buffered path)
+        enough = flags[:, s]
+        np.greater_equal(count, (sub.size + 1) // 2, out=enough.view(np.bool_))
         np.multiply(total, enough, out=total)
-        col = out[r0:r1, s]
-        col[...] = total  # casting copies are much faster than a mixed-type divide
+        np.bitwise_xor(enough, 1, out=valid)
+        np.bitwise_or(count, valid, out=count)  # at least 1: 0 / 1 = 0 where there is no score
+        score0 = zero[:, s]
+        score0[...] = total  # casting copies are much faster than a mixed-type divide
         answered[...] = count
-        col /= answered
-        col *= np.float32(100.0 / float(sub.points[0] - 1))
-    derive_rows(plan, out, r0, r1)
+        score0 /= answered
+        score0 *= np.float32(100.0 / float(sub.points[0] - 1))
+        # the published score: x / 1 = x, and 0 / 0 = NaN where there is none
+        answered[...] = enough
+        np.divide(score0, answered, out=out[r0:r1, s])
+    _derive(plan, out, r0, r1, zero, flags)
 
 
 def _score_chunk_quiet(
@@ -83,7 +101,22 @@ def _score_chunk_quiet(
 
 
 def derive_rows(plan: ScoringPlan, out: NDArray[np.float32], r0: int, r1: int) -> None:
-    """Fill blocks, gaps and overall scores of rows r0:r1 from their subscale scores.
+    """Fill blocks, gaps and overall scores of rows r0:r1 from their subscale scores (NaN = none)."""
+    sub = out[r0:r1, : len(plan.subscales)]
+    flags = (~np.isnan(sub)).view(np.uint8)
+    zero = np.fmax(sub, np.float32(0))  # NaN -> 0; scores are never negative
+    _derive(plan, out, r0, r1, np.asfortranarray(zero), np.asfortranarray(flags))
+
+
+def _derive(
+    plan: ScoringPlan,
+    out: NDArray[np.float32],
+    r0: int,
+    r1: int,
+    zero: NDArray[np.float32],
+    flags: NDArray[np.uint8],
+) -> None:
+    """Blocks, gaps and overall scores from zero-filled subscale scores and their flags.
 
     A block is the mean of its commitment and capacity scores (missing if either
     is); its gap is commitment minus capacity. Overall commitment, capacity and
@@ -93,29 +126,31 @@ def derive_rows(plan: ScoringPlan, out: NDArray[np.float32], r0: int, r1: int) -
     rows = r1 - r0
     sums = np.zeros((3, rows), dtype=np.float32)
     counts = np.zeros((3, rows), dtype=np.uint8)
-    tmp = np.empty(rows, dtype=np.float32)
-    missing = np.empty(rows, dtype=np.bool_)
+    both = np.empty(rows, dtype=np.uint8)
+    both_f = np.empty(rows, dtype=np.float32)
+    block0 = np.empty(rows, dtype=np.float32)
     half = np.float32(0.5)
     c = len(plan.subscales)
     for i_com, i_cap in plan.block_subscales:
-        com = out[r0:r1, i_com]
-        cap = out[r0:r1, i_cap]
-        block = out[r0:r1, c]
-        np.add(com, cap, out=block)
-        block *= half
-        np.subtract(com, cap, out=out[r0:r1, c + 1])
+        np.bitwise_and(flags[:, i_com], flags[:, i_cap], out=both)
+        both_f[...] = both
+        np.add(zero[:, i_com], zero[:, i_cap], out=block0)
+        block0 *= half
+        block0 *= both_f
+        np.divide(block0, both_f, out=out[r0:r1, c])  # NaN unless both are present
+        np.subtract(out[r0:r1, i_com], out[r0:r1, i_cap], out=out[r0:r1, c + 1])
         c += 2
-        for k, value in enumerate((com, cap, block)):
-            np.isnan(value, out=missing)
-            counts[k] += 1
-            np.subtract(counts[k], missing.view(np.uint8), out=counts[k])
-            tmp[...] = value
-            tmp[missing] = 0  # much faster than np.fmax or nan_to_num here
-            sums[k] += tmp
-    enough = counts >= plan.min_blocks_for_index
-    np.multiply(sums, enough, out=sums)
+        sums[0] += zero[:, i_com]
+        sums[1] += zero[:, i_cap]
+        sums[2] += block0
+        counts[0] += flags[:, i_com]
+        counts[1] += flags[:, i_cap]
+        counts[2] += both
+    enough = (counts >= plan.min_blocks_for_index).view(np.uint8)
     np.multiply(counts, enough, out=counts)
-    np.divide(sums, counts, out=out[r0:r1, c : c + 3].T)
+    counts_f = counts.astype(np.float32)
+    sums *= enough.astype(np.float32)
+    np.divide(sums, counts_f, out=out[r0:r1, c : c + 3].T)  # 0 / 0 = NaN: too few blocks
     np.subtract(out[r0:r1, c], out[r0:r1, c + 1], out=out[r0:r1, c + 3])
 
 

@@ -28,10 +28,16 @@ class Subscale:
     columns: NDArray[np.intp]
     reverse: NDArray[np.bool_]
     points: NDArray[np.uint8]
+    #: (column, reverse, points) per item, as plain Python values for the kernel
+    items: tuple[tuple[int, bool, int], ...]
+    #: every item has the same number of scale points
+    uniform: bool
 
     @property
     def size(self) -> int:
         return int(self.columns.size)
+
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +66,15 @@ class ScoringPlan:
 
 def _subscale(name: str, items: tuple[Item, ...], instrument: Instrument) -> Subscale:
     position = {item_id: j for j, item_id in enumerate(instrument.item_ids)}
+    columns = [position[i.id] for i in items]
+    points = [instrument.scale(i.scale).points for i in items]
     return Subscale(
         name=name,
-        columns=np.array([position[i.id] for i in items], dtype=np.intp),
+        columns=np.array(columns, dtype=np.intp),
         reverse=np.array([i.reverse for i in items], dtype=np.bool_),
-        points=np.array([instrument.scale(i.scale).points for i in items], dtype=np.uint8),
+        points=np.array(points, dtype=np.uint8),
+        items=tuple((c, i.reverse, p) for c, i, p in zip(columns, items, points, strict=True)),
+        uniform=len(set(points)) == 1,
     )
 
 
