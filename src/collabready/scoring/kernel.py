@@ -42,12 +42,12 @@ class _Scratch:
     def __init__(self, plan: ScoringPlan, rows: int) -> None:
         widest = max(g.size * g.count for g in plan.groups)
         most = max(g.count for g in plan.groups)
-        dtypes = {g.dtype for g in plan.groups}
+        item_dtypes = {g.item_dtype for g in plan.groups}
         # flat, so that a chunk's (rows, columns) view is exactly Fortran-contiguous
         # and reshapes to (rows, items, subscales) without a copy
-        self.items = {d: np.empty(rows * widest, dtype=d) for d in dtypes}
-        self.valid = {d: np.empty(rows * widest, dtype=d) for d in dtypes}
-        self.packed = {d: np.empty(rows * most, dtype=d) for d in dtypes}
+        self.items = {d: np.empty(rows * widest, dtype=d) for d in item_dtypes}
+        self.valid = {d: np.empty(rows * widest, dtype=d) for d in item_dtypes}
+        self.packed = {d: np.empty(rows * most, dtype=d) for d in {g.dtype for g in plan.groups}}
         n_sub, n_blocks = len(plan.subscales), len(plan.block_ids)
         # zero-filled subscale scores and "has a score" flags, for deriving blocks
         # and overall scores without any NaN tests (masking NaNs is slow)
@@ -78,14 +78,14 @@ def _score_chunk(
     chunk = codes[r0:r1]
     for g in plan.groups:
         width = g.size * g.count
-        t = _fortran(scratch.items[g.dtype], n, width)
-        valid = _fortran(scratch.valid[g.dtype], n, width)
+        t = _fortran(scratch.items[g.item_dtype], n, width)
+        valid = _fortran(scratch.valid[g.item_dtype], n, width)
         packed = _fortran(scratch.packed[g.dtype], n, g.count)
         # code 1..points -> 0..points-1; anything else wraps round to >= points.
         # Every ufunc here sees one unsigned type only: a bool or a scalar of
         # another type would send numpy down its slow, buffered mixed-type path.
         np.subtract(chunk[:, g.columns], 1, out=t)
-        np.less(t, g.points, out=valid.view(np.bool_) if g.dtype is np.uint8 else valid)
+        np.less(t, g.points, out=valid.view(np.bool_) if g.item_dtype is np.uint8 else valid)
         for j, top in g.reversed_items:
             np.subtract(top, t[:, j], out=t[:, j])
         if not isinstance(g.multiplier, int):
@@ -93,7 +93,7 @@ def _score_chunk(
         np.add(t, 1 << g.shift, out=t)
         np.multiply(t, valid, out=t)
         # as (rows, items, subscales), the sum over items packs each subscale's answers
-        np.add.reduce(t.reshape((n, g.size, g.count), order="F"), axis=1, out=packed)
+        np.add.reduce(t.reshape((n, g.size, g.count), order="F"), axis=1, dtype=g.dtype, out=packed)
         for i in range(g.count):
             # a 2-D take is several times slower than one per column
             np.take(g.published, packed[:, i], out=out[r0:r1, g.first + i], mode="wrap")

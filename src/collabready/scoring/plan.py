@@ -58,7 +58,9 @@ class Group:
     count: int
     size: int
     columns: slice | NDArray[np.intp]
+    #: the type of the packed sums, and of one item's packed value (often narrower)
     dtype: type[np.unsignedinteger[Any]]
+    item_dtype: type[np.unsignedinteger[Any]]
     shift: int
     #: positions within ``columns`` of reverse-coded items, and the top value to flip around
     reversed_items: tuple[tuple[int, int], ...]
@@ -167,6 +169,7 @@ def _group(first: int, subs: list[Subscale]) -> Group:
         dtype = np.uint16
     else:
         raise ValueError(f"subscale {subs[0].name!r} has too many items to score ({k})")
+    item_dtype = np.uint8 if (1 << shift) + unit <= 255 else dtype
     packed = np.arange(1 << (shift + count_bits), dtype=np.int64)
     answered, total = packed >> shift, packed & ((1 << shift) - 1)
     need = (k + 1) // 2
@@ -181,10 +184,13 @@ def _group(first: int, subs: list[Subscale]) -> Group:
         size=k,
         columns=slice(int(columns[0]), int(columns[-1]) + 1) if contiguous else columns,
         dtype=dtype,
+        item_dtype=item_dtype,
         shift=shift,
         reversed_items=tuple((j, steps[j % k]) for j in np.flatnonzero(reverse).tolist()),
-        points=points[0] if uniform else np.array(points * len(subs), dtype=dtype),
-        multiplier=1 if uniform else np.array([unit // x for x in steps] * len(subs), dtype=dtype),
+        points=points[0] if uniform else np.array(points * len(subs), dtype=item_dtype),
+        multiplier=1
+        if uniform
+        else np.array([unit // x for x in steps] * len(subs), dtype=item_dtype),
         enough=need << shift,
         published=np.where(answered >= need, score, np.nan).astype(np.float32),
     )
