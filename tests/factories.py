@@ -19,9 +19,10 @@ from collabready.instrument.model import (
     SectionKind,
     Text,
 )
+from collabready.synth.population import REGIONS, SECTORS, SIZES
 
 PROFILE = {
-    "sector": ("public", "private", "third"),
+    "sector": SECTORS,
     "subsector": (
         "health_care",
         "social_care",
@@ -34,21 +35,8 @@ PROFILE = {
         "other",
     ),
     "role": ("chief_executive", "director", "senior_manager", "other"),
-    "size": ("small", "medium", "large", "very_large"),
-    "region": (
-        "north_east",
-        "north_west",
-        "yorkshire_humber",
-        "east_midlands",
-        "west_midlands",
-        "east_of_england",
-        "london",
-        "south_east",
-        "south_west",
-        "wales",
-        "scotland",
-        "northern_ireland",
-    ),
+    "size": SIZES,
+    "region": REGIONS,
 }
 BLOCKS = ("citizens", "behaviours", "systems", "services", "places", "markets")
 
