@@ -89,11 +89,10 @@ def run_job(staff: Client, wave: Wave, **form: str) -> ReportJob:
     """Ask for a report through the page, as staff do, and wait for the worker thread."""
     got = staff.post(f"/backoffice/waves/{wave.pk}/reports/", form)
     assert got.status_code == 302, got.content[:2000]
-    job = ReportJob.objects.get(pk=int(got.url.rstrip("/").rsplit("/", 1)[1]))
-    assert got.url == f"/backoffice/reports/{job.pk}/"
+    job_id = int(got.url.rstrip("/").rsplit("/", 1)[1])
+    assert got.url == f"/backoffice/reports/{job_id}/"
     wait_for_tasks(timeout=JOB_WAIT_SECONDS)
-    job.refresh_from_db()
-    return job
+    return ReportJob.objects.get(pk=job_id)
 
 
 # --- the data a report reads ------------------------------------------------------------
@@ -244,7 +243,7 @@ def test_job_page_shows_progress_and_refreshes_while_running(
     staff.force_login(user)
     html = staff.get(f"/backoffice/reports/{job.pk}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in html
-    assert "Estimating (35% done)" in html
+    assert "Running</strong>: Estimating (35% done)" in html
     assert '<progress class="app-progress" max="100" value="35"' in html
     assert f'href="/backoffice/reports/{job.pk}/"' in html  # refresh link without JavaScript
     assert staff.get(f"/backoffice/reports/{job.pk}/download/").status_code == 404

@@ -51,7 +51,7 @@ def _setup_django() -> None:
         django.setup()
 
 
-def _check_database() -> None:
+def _check_database(wave: str) -> None:
     """A one-line error when there is no database to read, rather than a traceback."""
     from django.conf import settings
     from django.db import DatabaseError, connection
@@ -62,17 +62,17 @@ def _check_database() -> None:
         path = Path(str(db["NAME"]))
         if not path.exists():
             raise UserError(
-                f"--wave: no database at {path}; run `collabready demo --no-serve` first, "
+                f"--wave {wave}: no database at {path}; run `collabready demo --no-serve` first, "
                 "or set COLLABREADY_DATA_DIR or DATABASE_URL to the web platform's database"
             )
     try:
         tables = set(connection.introspection.table_names())
     except DatabaseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"--wave: cannot read the database {db['NAME']}: {first}") from None
+        raise UserError(f"--wave {wave}: cannot read the database {db['NAME']}: {first}") from None
     if "surveys_wave" not in tables or "reports_wavemargins" not in tables:
         raise UserError(
-            f"--wave: the database {db['NAME']} is not set up (or not migrated) for "
+            f"--wave {wave}: the database {db['NAME']} is not set up (or not migrated) for "
             "collabready; run `collabready-manage migrate` or `collabready demo --no-serve`"
         )
 
@@ -80,7 +80,7 @@ def _check_database() -> None:
 def load_wave_for_report(name: str) -> WaveForReport:
     """The submitted responses, margins and fieldwork of the wave called ``name``."""
     _setup_django()
-    _check_database()
+    _check_database(name)
     from collabready.web.reports.build import wave_data
     from collabready.web.reports.selectors import wave_by_name
     from collabready.web.surveys.instruments import instrument_get

@@ -13,12 +13,13 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from collabready.errors import UserError
@@ -144,8 +145,28 @@ def report_job_create(
     return job
 
 
+#: Attempts at a job-row write that SQLite refuses because another thread holds the lock
+#: (shared-cache in-memory databases, as in tests, fail at once instead of waiting).
+LOCKED_RETRIES = 50
+
+
+def _update(job_id: int, *, only_status: str | None = None, **fields: object) -> int:
+    """Update the job row; retry briefly if SQLite says the table is locked."""
+    rows = ReportJob.objects.filter(pk=job_id)
+    if only_status is not None:
+        rows = rows.filter(status=only_status)
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            return rows.update(**fields)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
+                raise
+            time.sleep(0.1)
+    return 0  # pragma: no cover - the loop returns or raises
+
+
 def _record(job_id: int, **fields: object) -> None:
-    ReportJob.objects.filter(pk=job_id).update(**fields)
+    _update(job_id, **fields)
 
 
 def reports_dir() -> Path:
@@ -173,7 +194,9 @@ def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
     from collabready.reporting.render import render_html, render_pdf
     from collabready.web.reports.build import build_wave_report
 
-    claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
+    claimed = _update(
+        job_id,
+        only_status=ReportJob.Status.QUEUED,
         status=ReportJob.Status.RUNNING,
         started_at=timezone.now(),
         step=STEP_TEXT["load"],
@@ -200,17 +223,16 @@ def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
         step("save")
         target = reports_dir() / f"report-{job_id}.{job.format}"
         write_atomically(target, data)
-        with transaction.atomic():
-            _record(
-                job_id,
-                status=ReportJob.Status.SUCCEEDED,
-                step="Finished",
-                progress=100,
-                title=report.title[:300],
-                file_name=target.name,
-                size_bytes=len(data),
-                finished_at=timezone.now(),
-            )
+        _record(
+            job_id,
+            status=ReportJob.Status.SUCCEEDED,
+            step="Finished",
+            progress=100,
+            title=report.title[:300],
+            file_name=target.name,
+            size_bytes=len(data),
+            finished_at=timezone.now(),
+        )
     except Exception as exc:
         if target is not None:
             target.unlink(missing_ok=True)
