@@ -66,7 +66,7 @@ def test_sector_briefing_pdf(files: tuple[Path, Path], tmp_path: Path):
             ),
             "no such file",
         ),
-        (("report", "national", "--wave", "2026", "-o", "{tmp}/r.pdf"), "not available yet"),
+        (("report", "national", "--wave", "2026", "-o", "{tmp}/r.pdf"), "--wave 2026: "),
         (("report", "national", "-o", "{tmp}/r.pdf"), "either --wave NAME or --data FILE"),
         (
             (

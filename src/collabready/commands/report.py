@@ -2,7 +2,8 @@
 
 The documents are built by :mod:`collabready.reporting` (pure core); this
 module reads the files, shows progress and writes the output. ``--wave``
-reads a wave from the web database through a loader the web layer provides;
+reads a wave from the web database through the web layer's adapter
+(:func:`collabready.web.reporting.load_wave_for_report`), imported only then;
 the core never imports it.
 """
 
@@ -22,7 +23,9 @@ from collabready.errors import InputFileError, UserError
 if TYPE_CHECKING:
     import polars as pl
 
+    from collabready.instrument.model import Instrument
     from collabready.reporting.model import Report
+    from collabready.web.reporting import WaveForReport
 
 report_app = typer.Typer(
     help="Generate reports as PDF or HTML: national, organisation profile, sector briefing.",
@@ -121,17 +124,44 @@ def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None
     )
 
 
-def _load_wave(name: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Responses and margins of a wave in the web database (provided by the web layer)."""
-    try:
-        from collabready.web.reporting import load_wave_for_report  # type: ignore[import-not-found]
-    except ImportError:
+def _load_wave(name: str) -> WaveForReport:
+    """A wave in the web database (read through the web layer's thin adapter)."""
+    from collabready.web.reporting import load_wave_for_report
+
+    wave = load_wave_for_report(name)
+    console.print(
+        f"Wave {wave.slug!r}: {wave.responses.height:,} submitted responses"
+        + (
+            f"; margins {wave.margins_filename}"
+            if wave.margins is not None
+            else "; no margins uploaded"
+        )
+    )
+    return wave
+
+
+def _wave_instrument(wave: WaveForReport, version: str | None) -> Instrument:
+    if version is not None and wave.instrument.version != version:
         raise UserError(
-            f"--wave {name}: reading waves from the database is not available yet in this "
-            "version; export the wave and use --data FILE --margins FILE"
-        ) from None
-    responses, margins = load_wave_for_report(name)
-    return responses, margins
+            f"--instrument-version {version}: wave {wave.slug} was run with "
+            f"{wave.instrument.key}; leave the option out with --wave"
+        )
+    return wave.instrument
+
+
+def _source(data: Path | None, wave: str | None) -> None:
+    if (wave is None) == (data is None):
+        raise UserError("give either --wave NAME or --data FILE (with --margins FILE)")
+
+
+WaveName = Annotated[
+    str | None,
+    typer.Option(
+        "--wave",
+        help="A wave in the web database, by short name (or full name). Its uploaded "
+        "margins are used unless --margins FILE is given.",
+    ),
+]
 
 
 @report_app.command("national")
@@ -140,9 +170,7 @@ def national(
     output: Output,
     data: Data = None,
     margins: Margins = None,
-    wave: Annotated[
-        str | None, typer.Option("--wave", help="A wave in the web database, by name.")
-    ] = None,
+    wave: WaveName = None,
     roundtable: Annotated[
         Path | None,
         typer.Option("--roundtable", help="A Markdown note to append (roundtable discussion)."),
@@ -157,33 +185,46 @@ def national(
     from collabready.formats import read_table
 
     _check_output(output)
-    if (wave is None) == (data is None):
-        raise UserError("give either --wave NAME or --data FILE (with --margins FILE)")
+    _source(data, wave)
+    if data is not None and margins is None:
+        raise UserError("--data needs --margins FILE to weight the sample")
     note = _read_text(roundtable) if roundtable else None
-    inst = instrument(instrument_version)
+    inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
         from collabready.reporting.national import Fieldwork, national_report
 
         step("load")
         margins_sha = None
+        fieldwork = Fieldwork()
         if wave is not None:
-            responses, margins_frame = _load_wave(wave)
+            loaded = _load_wave(wave)
+            report_instrument = _wave_instrument(loaded, instrument_version)
+            responses = loaded.responses
+            if margins is not None:
+                margins_frame: pl.DataFrame | None = _read_margins(margins)
+                margins_sha = _sha256(margins)
+            else:
+                margins_frame, margins_sha = loaded.margins, loaded.margins_sha256
+            fieldwork = Fieldwork(
+                wave_name=loaded.name, start=loaded.start, end=loaded.end, invited=loaded.invited
+            )
             data_sha = None
         else:
             assert data is not None
-            if margins is None:
-                raise UserError("--data needs --margins FILE to weight the sample")
+            assert margins is not None
+            assert inst is not None
+            report_instrument = inst
             responses = read_table(data)
             margins_frame = _read_margins(margins)
             data_sha, margins_sha = _sha256(data), _sha256(margins)
         return national_report(
             responses=responses,
-            instrument=inst,
+            instrument=report_instrument,
             margins=margins_frame,
             k=k,
             roundtable=note,
-            fieldwork=Fieldwork(wave_name=wave or ""),
+            fieldwork=fieldwork,
             title=title,
             data_sha256=data_sha,
             margins_sha256=margins_sha,
@@ -197,9 +238,15 @@ def national(
 def organisation(
     *,
     output: Output,
-    data: Annotated[Path, typer.Option("--data", help="Responses (.parquet or .csv).")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Responses (.parquet or .csv).")
+    ] = None,
+    wave: WaveName = None,
     respondent: Annotated[
-        int | None, typer.Option("--respondent", help="Profile of this respondent_id.")
+        int | None,
+        typer.Option(
+            "--respondent", help="Profile of this respondent_id (with --wave: the response id)."
+        ),
     ] = None,
     organisation_id: Annotated[
         int | None, typer.Option("--organisation", help="Profile of this organisation_id.")
@@ -211,23 +258,31 @@ def organisation(
     from collabready.formats import read_table
 
     _check_output(output)
+    _source(data, wave)
     if (respondent is None) == (organisation_id is None):
         raise UserError("give exactly one of --respondent ID and --organisation ID")
-    inst = instrument(instrument_version)
+    inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
         from collabready.reporting.profile import organisation_profile
 
         step("load")
-        responses = read_table(data)
+        if wave is not None:
+            loaded = _load_wave(wave)
+            report_instrument = _wave_instrument(loaded, instrument_version)
+            responses, data_sha = loaded.responses, None
+        else:
+            assert data is not None
+            assert inst is not None
+            report_instrument, responses, data_sha = inst, read_table(data), _sha256(data)
         step("estimates")
         return organisation_profile(
             responses=responses,
-            instrument=inst,
+            instrument=report_instrument,
             respondent_id=respondent,
             organisation_id=organisation_id,
             k=k,
-            data_sha256=_sha256(data),
+            data_sha256=data_sha,
         )
 
     _run(build, output)
@@ -237,10 +292,13 @@ def organisation(
 def sector(
     *,
     output: Output,
-    data: Annotated[Path, typer.Option("--data", help="Responses (.parquet or .csv).")],
     sector_name: Annotated[
         str, typer.Option("--sector", help="The sector: public, private or third.")
     ],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Responses (.parquet or .csv).")
+    ] = None,
+    wave: WaveName = None,
     margins: Margins = None,
     k: K = 5,
     instrument_version: InstrumentVersion = None,
@@ -249,23 +307,34 @@ def sector(
     from collabready.formats import read_table
 
     _check_output(output)
-    inst = instrument(instrument_version)
+    _source(data, wave)
+    inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
         from collabready.reporting.sector import sector_briefing
 
         step("load")
-        responses = read_table(data)
         margins_frame = _read_margins(margins) if margins else None
+        margins_sha = _sha256(margins) if margins else None
+        if wave is not None:
+            loaded = _load_wave(wave)
+            report_instrument = _wave_instrument(loaded, instrument_version)
+            responses, data_sha = loaded.responses, None
+            if margins is None:
+                margins_frame, margins_sha = loaded.margins, loaded.margins_sha256
+        else:
+            assert data is not None
+            assert inst is not None
+            report_instrument, responses, data_sha = inst, read_table(data), _sha256(data)
         step("estimates")
         return sector_briefing(
             responses=responses,
-            instrument=inst,
+            instrument=report_instrument,
             margins=margins_frame,
             sector=sector_name,
             k=k,
-            data_sha256=_sha256(data),
-            margins_sha256=_sha256(margins) if margins else None,
+            data_sha256=data_sha,
+            margins_sha256=margins_sha,
         )
 
     _run(build, output)

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from collabready.web.reports.models import WaveMargins
+from collabready.web.reports.services import margins_save
 from collabready.web.surveys.instruments import instrument_latest
 from collabready.web.surveys.models import AccessToken, Invitation, Response, Wave
 from collabready.web.surveys.services.bulk import responses_bulk_load
@@ -67,6 +69,12 @@ def demo_prepare(*, respondents: int, base_url: str) -> DemoResult:
             respondents=respondents - have, seed=SEED + have, instrument=instrument
         )
         loaded = responses_bulk_load(wave=wave, responses=synthetic.responses)
+    if not WaveMargins.objects.filter(wave=wave).exists():
+        # The synthetic sample is drawn from the shipped population; weight to its margins.
+        from collabready.synth import data_path
+
+        margins_file = data_path("margins.csv")
+        margins_save(wave=wave, data=margins_file.read_bytes(), filename=margins_file.name)
     invitation, created = Invitation.objects.get_or_create(
         wave=wave,
         email=DEMO_EMAIL,

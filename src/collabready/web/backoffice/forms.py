@@ -29,3 +29,30 @@ class InvitationUploadForm(forms.Form):
         help_text="Columns: email, name, organisation, sector; optional subsector, role, size, "
         "region and any others",
     )
+
+
+class MarginsUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Population margins (CSV)",
+        help_text="Columns: variable, level, population_total; variables are profile questions "
+        "such as sector, size and region",
+    )
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Report",
+        choices=(("national", "National report"), ("sector", "Sector briefing")),
+    )
+    sector = forms.ChoiceField(label="Sector (for a sector briefing)", required=False)
+    format = forms.ChoiceField(label="Format", choices=(("pdf", "PDF"), ("html", "HTML")))
+
+    def __init__(self, *args: object, sectors: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["sector"].choices = [("", "Choose a sector"), *sectors]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("kind") == "sector" and not data.get("sector"):
+            self.add_error("sector", "Choose the sector to brief on")
+        return data

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from collabready.web.backoffice import views
+from collabready.web.backoffice import views, views_reports
 
 app_name = "backoffice"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("waves/<int:wave_id>/send/", views.invitations_send_view, name="invitations_send"),
     path("waves/<int:wave_id>/close/", views.wave_close_view, name="wave_close"),
     path("waves/<int:wave_id>/open-link/", views.wave_open_link_view, name="wave_open_link"),
+    path("waves/<int:wave_id>/reports/", views_reports.reports, name="reports"),
+    path("waves/<int:wave_id>/margins/", views_reports.margins_upload, name="margins_upload"),
+    path("reports/<int:job_id>/", views_reports.report_job, name="report_job"),
+    path("reports/<int:job_id>/download/", views_reports.report_download, name="report_download"),
+    path("reports/<int:job_id>/view/", views_reports.report_view, name="report_view"),
 ]

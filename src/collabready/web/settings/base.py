@@ -7,6 +7,7 @@
 - ``COLLABREADY_SECRET_KEY``: the secret key; generated once into the data
   directory when unset (development only; production requires it).
 - ``COLLABREADY_PUBLIC_URL``: the address respondents reach, used in e-mailed links.
+- ``COLLABREADY_REPORTS_DIR`` (default ``<data dir>/reports``): generated reports.
 - ``COLLABREADY_EMAIL_HOST`` (+ ``_PORT``, ``_USER``, ``_PASSWORD``, ``_USE_TLS``):
   send e-mail by SMTP; without it e-mails are printed to the console.
 """
@@ -61,8 +62,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
     "collabready.web.surveys",
     "collabready.web.backoffice",
+    "collabready.web.reports",
 ]
 
 MIDDLEWARE = [
@@ -174,9 +177,25 @@ COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", "5"))
 COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
 COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))
 
+#: Generated reports (staff downloads) are kept here, written atomically.
+COLLABREADY_REPORTS_DIR = Path(
+    os.environ.get("COLLABREADY_REPORTS_DIR", str(DATA_DIR / "reports"))
+).resolve()
+
+# Background tasks (django-tasks): report jobs run on a thread of the web process,
+# so `collabready demo` needs no extra worker process.
+TASKS = {
+    "default": {
+        "BACKEND": "collabready.web.reports.backend.ThreadPoolBackend",
+        "OPTIONS": {"WORKERS": int(os.environ.get("COLLABREADY_REPORT_WORKERS", "1"))},
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COLLABREADY_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step at INFO and CSS it ignores as warnings.
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }

@@ -7,6 +7,8 @@ unset; ``postgres://postgres@127.0.0.1:5432/test`` for the PostgreSQL run).
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import dj_database_url
 
@@ -30,3 +32,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 COLLABREADY_PUBLIC_URL = "http://testserver"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = WEB_DIR / "static"  # noqa: F405 (exists, so WhiteNoise does not warn)
+# Generated reports go to a throw-away directory (tests may override it per test).
+COLLABREADY_REPORTS_DIR = Path(tempfile.mkdtemp(prefix="collabready-test-reports-"))

@@ -80,6 +80,9 @@ class Response(models.Model):
     profile = models.BinaryField()
     open_answers = models.JSONField(default=dict, blank=True)
     sector = models.CharField(max_length=20, blank=True)
+    #: Who the respondent answers for, when not known from an invitation (e.g. the
+    #: organisation id of a synthetic or imported response); analysis clusters on it.
+    organisation_ref = models.CharField(max_length=300, blank=True, default="")
     language = models.CharField(max_length=8, default="en")
     last_page = models.CharField(max_length=60, blank=True)
     version = models.PositiveIntegerField(default=0)

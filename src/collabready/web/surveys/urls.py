@@ -12,6 +12,7 @@ urlpatterns = [
     path("survey/confirmation/", views.confirmation, name="confirmation"),
     path("survey/saved/", views.saved, name="saved"),
     path("survey/profile/", views_profile.profile, name="profile"),
+    path("survey/profile.pdf", views_profile.profile_pdf, name="profile_pdf"),
     path("w/<slug:slug>/", views_open.open_start, name="open_start"),
     path("w/<slug:slug>/resume/", views_open.open_resume, name="open_resume"),
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from collabready.web.surveys.access import respondent_required
 from collabready.web.surveys.charts import profile_chart
 from collabready.web.surveys.selectors.profile import readiness_profile
-from collabready.web.surveys.selectors.responses import response_state
+from collabready.web.surveys.selectors.responses import ResponseState, response_state
 
 
 @respondent_required
@@ -29,3 +29,41 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
             "wave": state.response.wave,
         },
     )
+
+
+@respondent_required
+def profile_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
+    """The respondent's own organisation profile as a PDF (only once submitted)."""
+    from collabready.web.reports.profile import profile_pdf as build_pdf
+    from collabready.web.surveys.journey import journey_pages
+    from collabready.web.surveys.presenters import page_title
+
+    state = response_state(response_id=response_id)
+    if not state.submitted:
+        missing = [p for p in journey_pages(state.instrument) if not state.is_complete(p)]
+        return render(
+            request,
+            "surveys/profile_pdf_unavailable.html",
+            {
+                "wave": state.response.wave,
+                "missing": [page_title(p, get_language() or "en") for p in missing],
+                "continue_url": _continue_url(state),
+            },
+            status=409,
+        )
+    data = build_pdf(response_id=response_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="readiness-profile-{state.response.wave.slug}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _continue_url(state: ResponseState) -> str:
+    from django.urls import reverse
+
+    page = state.next_page
+    if page is None:
+        return str(reverse("surveys:check"))
+    return str(reverse("surveys:page", kwargs={"slug": page.slug}))

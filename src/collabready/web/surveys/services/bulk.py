@@ -24,7 +24,8 @@ def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool 
 
     The frame has one Int8 column per item id (null = missing), the profile
     columns as choice values, optional ``open_*`` text columns and a ``complete``
-    flag (see :func:`collabready.synth.generate_wave`). One transaction.
+    flag (see :func:`collabready.synth.generate_wave`); an ``organisation_id``
+    column is kept as ``organisation_ref`` (the cluster in analysis). One transaction.
     """
     instrument = instrument_get(wave.instrument_key)
     n = responses.height
@@ -49,6 +50,11 @@ def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool 
         if "sector" in responses.columns
         else [""] * n
     )
+    organisations = (
+        [str(v) if v is not None else "" for v in responses.get_column("organisation_id").to_list()]
+        if "organisation_id" in responses.columns
+        else [""] * n
+    )
     complete = (
         responses.get_column("complete").to_list()
         if "complete" in responses.columns
@@ -64,6 +70,7 @@ def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool 
             profile=profile[i].tobytes(),
             open_answers={q: open_columns[q][i] or "" for q in open_ids},
             sector=sectors[i],
+            organisation_ref=organisations[i],
             language="en",
             last_page="open" if complete[i] else "",
             version=1,

@@ -1,0 +1,17 @@
+"""The background task: generate one report job (see ``services.report_job_run``)."""
+
+from __future__ import annotations
+
+from django.templatetags.static import static
+from django_tasks import task
+
+from collabready.web.reports.services import report_job_run
+
+#: Where the web serves vega, vega-lite, vega-embed and collabready-charts.js.
+VEGA_STATIC_DIR = "build/vega/"
+
+
+@task()
+def run_report_job(job_id: int) -> None:
+    """Generate the report of a :class:`ReportJob`; progress and errors go to its row."""
+    report_job_run(job_id, assets_url=static(VEGA_STATIC_DIR))
