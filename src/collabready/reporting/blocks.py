@@ -98,6 +98,7 @@ def ci_cell(e: Estimate) -> Cell:
         text=f"{fmt_number(e.ci_low)} to {fmt_number(e.ci_high)}",
         value=e.ci_low,
         status=CellStatus.SHOWN,
+        ci=(e.ci_low, e.ci_high),
     )
 
 

@@ -485,6 +485,7 @@ def _value(a: WaveAnalysis) -> Section:
                     f"{fmt_number(float(reg.ci_high[j]), digits=3)}",
                     float(reg.ci_low[j]),
                     CellStatus.SHOWN,
+                    ci=(float(reg.ci_low[j]), float(reg.ci_high[j])),
                 ),
                 Cell(p_value(float(reg.p_value[j])), float(reg.p_value[j]), CellStatus.SHOWN),
             )
@@ -545,6 +546,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
                     f"{fmt_number(s.alpha.ci_upper, digits=2)}",
                     s.alpha.ci_lower,
                     CellStatus.SHOWN,
+                    ci=(s.alpha.ci_lower, s.alpha.ci_upper),
                 ),
                 Cell.number(omega, digits=2),
             )
