@@ -175,7 +175,11 @@ def test_block_gaps_are_paired_differences_holm_adjusted(
     f = built.findings["gap"]
     assert f.value == pytest.approx(gap.estimate[0], rel=REL)
     assert f.ci == pytest.approx((gap.ci_low[0], gap.ci_high[0]), rel=REL)
-    assert f"by {fmt_number(gap.estimate[0])} points on average" in built.pdf_flat
+    expected = (
+        f"by {fmt_number(gap.estimate[0])} (95% CI {ci_text(gap.ci_low[0], gap.ci_high[0])}) "
+        "points on average"
+    )
+    assert expected in built.pdf_flat
 
 
 def test_citizens_comparisons_are_paired_and_holm_adjusted(

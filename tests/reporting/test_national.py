@@ -24,6 +24,7 @@ SECTIONS = {
     "value": "Assessing the value of the index",
     "taking-action": "Taking action to improve readiness",
     "sample-profile": "The survey sample",
+    "item-statistics": "Statement reliability",
     "questionnaire": "The questionnaire",
     "roundtable": "Roundtable note",
     "reproducibility": "Reproducibility",

@@ -14,7 +14,7 @@ import math
 
 from collabready.reporting.analysis import ALPHA, Contrast, protect_counts
 from collabready.reporting.blocks import p_text
-from collabready.reporting.model import Estimate, Finding, fmt_number
+from collabready.reporting.model import Estimate, Finding
 from collabready.reporting.wave import WaveAnalysis
 
 __all__ = ["ALPHA", "disclosed", "disclosed_counts", "key_findings", "sector_phrase"]
@@ -94,13 +94,13 @@ def overall_gap(a: WaveAnalysis) -> Finding:
     e = c.difference
     if e.value < 0:
         sentence = (
-            f"Practice runs ahead of ambition: capacity exceeds commitment by "
-            f"{fmt_number(-e.value)} points on average (gap {e.text()})."
+            "Practice runs ahead of ambition: capacity exceeds commitment by "
+            f"{Estimate(-e.value, -e.ci_high, -e.ci_low, e.n, e.se).text()} points on average."
         )
     else:
         sentence = (
             f"Ambition outstrips practice: commitment exceeds capacity by "
-            f"{fmt_number(e.value)} points on average (gap {e.text()})."
+            f"{e.text()} points on average."
         )
     sign = -1 if e.value < 0 else 1
     return Finding(

@@ -105,6 +105,7 @@ def national_report(
         _value(analysis),
         appendices.taking_action(instrument),
         appendices.sample_profile(data=data, weights=weights, k=k),
+        *_item_statistics(analysis),
         appendices.questionnaire(instrument),
         *((appendices.markdown_note(roundtable),) if roundtable else ()),
         appendices.stamp_section(stamp),
@@ -516,9 +517,12 @@ def _value(a: WaveAnalysis) -> Section:
             ),
             rel,
         ]
-        items = _item_rest_table(a)
-        if items is not None:
-            content.append(items)
+        content.append(
+            Paragraph(
+                "Each statement's correlation with the rest of its block is in the appendix "
+                "on statement reliability."
+            )
+        )
     return Section("value", "Assessing the value of the index", tuple(content))
 
 
@@ -559,6 +563,19 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
         (suppression_note(a.k),) if any(st != "shown" for st in status) else (),
         a.k,
     )
+
+
+def _item_statistics(a: WaveAnalysis) -> tuple[Section, ...]:
+    table = _item_rest_table(a)
+    if table is None:
+        return ()
+    intro = Paragraph(
+        "For each statement: its correlation with the sum of the other statements of its "
+        "block (item–rest correlation, reverse-worded statements flipped), and the block's "
+        "Cronbach's alpha if the statement were left out. A statement that correlates weakly "
+        "with the rest, or whose removal raises alpha, measures something else."
+    )
+    return (Section("item-statistics", "Statement reliability", (intro, table), appendix=True),)
 
 
 def _item_rest_table(a: WaveAnalysis) -> Table | None:
