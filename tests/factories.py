@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from collabready.instrument.model import (
     Block,
     Choice,
@@ -17,9 +19,10 @@ from collabready.instrument.model import (
     SectionKind,
     Text,
 )
+from collabready.synth.population import REGIONS, SECTORS, SIZES
 
 PROFILE = {
-    "sector": ("public", "private", "third"),
+    "sector": SECTORS,
     "subsector": (
         "health_care",
         "social_care",
@@ -32,21 +35,8 @@ PROFILE = {
         "other",
     ),
     "role": ("chief_executive", "director", "senior_manager", "other"),
-    "size": ("small", "medium", "large", "very_large"),
-    "region": (
-        "north_east",
-        "north_west",
-        "yorkshire_humber",
-        "east_midlands",
-        "west_midlands",
-        "east_of_england",
-        "london",
-        "south_east",
-        "south_west",
-        "wales",
-        "scotland",
-        "northern_ireland",
-    ),
+    "size": SIZES,
+    "region": REGIONS,
 }
 BLOCKS = ("citizens", "behaviours", "systems", "services", "places", "markets")
 
@@ -64,6 +54,14 @@ def agree5() -> Scale:
     )
 
 
+def agree_n(scale_id: str, points: int) -> Scale:
+    return Scale(
+        id=scale_id,
+        options=tuple(ScaleOption(code=i + 1, label=t(f"{i + 1}")) for i in range(points)),
+        dont_know=ScaleOption(code=8, label=t("Don't know")),
+    )
+
+
 def make_instrument(
     *,
     items_per_subscale: int = 5,
@@ -71,18 +69,28 @@ def make_instrument(
     blocks: tuple[str, ...] = BLOCKS,
     with_sections: bool = True,
     min_blocks_for_index: int = 4,
+    item_scales: Mapping[str, str] | None = None,
+    interleave: bool = False,
 ) -> Instrument:
     """An instrument with ``items_per_subscale`` commitment and capacity items per block.
 
     Item ids are ``{block}_{com|cap}_{n}``; ids in ``reverse`` are reverse-coded.
+    Items are on the ``agree5`` scale unless ``item_scales`` names another
+    (``agree4`` or ``agree7``). With ``interleave``, each block's commitment and
+    capacity items alternate, so no subscale's columns are contiguous.
     """
+    scales = item_scales or {}
     built = []
     for b in blocks:
         items = []
         for dim, tag in ((Dimension.COMMITMENT, "com"), (Dimension.CAPACITY, "cap")):
             for n in range(1, items_per_subscale + 1):
                 iid = f"{b}_{tag}_{n}"
-                items.append(Item(iid, t(iid), "agree5", iid in reverse, dimension=dim, block=b))
+                scale = scales.get(iid, "agree5")
+                items.append(Item(iid, t(iid), scale, iid in reverse, dimension=dim, block=b))
+        if interleave:
+            half = len(items) // 2
+            items = [x for pair in zip(items[:half], items[half:], strict=True) for x in pair]
         built.append(Block(b, t(b.title()), t(""), tuple(items), (t("Do something"),)))
     sections: list[Section] = []
     if with_sections:
@@ -126,7 +134,7 @@ def make_instrument(
         introduction=t(""),
         languages=("en",),
         estimated_minutes=1,
-        scales=(agree5(),),
+        scales=(agree5(), agree_n("agree4", 4), agree_n("agree7", 7)),
         profile=tuple(
             ProfileQuestion(
                 qid,

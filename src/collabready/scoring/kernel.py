@@ -1,11 +1,16 @@
 """The scoring kernel: a column-major code matrix in, a matrix of 0-100 scores out.
 
-The matrix is processed in row chunks small enough to stay in the CPU cache;
-within a chunk each item column is read once. Subscale sums and answered counts
-are accumulated in ``uint8`` (a subscale of up to 63 five-point items cannot
-overflow), then turned into scores in ``float32`` (seven significant digits:
-far finer than any score needs, and half the memory traffic of float64). Chunks are spread over a
-small thread pool: numpy releases the GIL inside its loops.
+Each subscale's answers are folded into one small unsigned integer per
+respondent (answered count in the high bits, points in the low bits: see
+:class:`~collabready.scoring.plan.Group`) by a handful of ufuncs over all the
+subscales of a group at once, and a lookup table turns that integer into the
+score. Blocks, gaps and overall scores are then derived in ``float32`` (seven
+significant digits: far finer than any score needs, and half the memory
+traffic of float64), again a few whole-array operations at a time.
+
+Rows are processed in chunks small enough to stay in the CPU cache. The rows
+are split between a small pool of threads (numpy releases the GIL inside its
+loops), each with its own scratch buffers.
 
 See docs/scoring.md for the rules; :mod:`collabready.scoring.plan` for what is
 scored.
@@ -13,110 +18,102 @@ scored.
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from collabready.scoring.plan import ScoringPlan, Subscale
+from collabready.scoring.plan import ScoringPlan
 
-#: Rows per chunk: a uint8 column chunk is 32 KiB and a float64 one 256 KiB (measured best).
-CHUNK_ROWS = 1 << 15
+#: Rows per chunk: a group of 60 uint8 items is ~1 MiB and a float32 score column 64 KiB.
+CHUNK_ROWS = 1 << 14
 
 
 def _threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _subscale_sums(
-    codes: NDArray[np.uint8], sub: Subscale, t: NDArray[np.uint8], valid: NDArray[np.uint8]
-) -> tuple[NDArray[np.uint8] | NDArray[np.float64], NDArray[np.uint8]]:
-    """Points above the bottom of the scale, and answers counted, for one chunk.
+class _Scratch:
+    """Working buffers for chunks of up to ``rows`` rows (one set per thread)."""
 
-    ``t`` and ``valid`` are scratch buffers of the chunk's length. Every ufunc
-    here works on uint8 alone: a bool or scalar of another type would send
-    numpy down its slow, buffered mixed-type path.
-    """
-    rows = codes.shape[0]
-    count = np.zeros(rows, dtype=np.uint8)
-    total: NDArray[np.uint8] | NDArray[np.float64] = (
-        np.zeros(rows, dtype=np.uint8) if sub.uniform else np.zeros(rows, dtype=np.float64)
-    )
-    top = sub.items[0][2] - 1
-    for j, reverse, points in sub.items:
-        # code 1..points -> 0..points-1; anything else wraps round to >= points
-        np.subtract(codes[:, j], 1, out=t)
-        np.less(t, points, out=valid.view(np.bool_))
-        if reverse:
-            np.subtract(points - 1, t, out=t)
-        np.multiply(t, valid, out=t)
-        np.add(count, valid, out=count)
-        if sub.uniform:
-            np.add(total, t, out=total)
-        else:
-            np.add(total, t * (top / (points - 1)), out=total)
-    return total, count
+    def __init__(self, plan: ScoringPlan, rows: int) -> None:
+        widest = max(g.size * g.count for g in plan.groups)
+        most = max(g.count for g in plan.groups)
+        item_dtypes = {g.item_dtype for g in plan.groups}
+        # flat, so that a chunk's (rows, columns) view is exactly Fortran-contiguous
+        # and reshapes to (rows, items, subscales) without a copy
+        self.items = {d: np.empty(rows * widest, dtype=d) for d in item_dtypes}
+        self.valid = {d: np.empty(rows * widest, dtype=d) for d in item_dtypes}
+        self.packed = {d: np.empty(rows * most, dtype=d) for d in {g.dtype for g in plan.groups}}
+        n_sub, n_blocks = len(plan.subscales), len(plan.block_ids)
+        # zero-filled subscale scores and "has a score" flags, for deriving blocks
+        # and overall scores without any NaN tests (masking NaNs is slow)
+        self.zero = np.empty(rows * n_sub, dtype=np.float32)
+        self.flags = np.empty(rows * n_sub, dtype=np.uint8)
+        self.blocks = np.empty(rows * n_blocks, dtype=np.float32)
+        self.both = np.empty(rows * n_blocks, dtype=np.uint8)
+        self.sums = np.empty(rows * 3, dtype=np.float32)
+        self.counts = np.empty(rows * 3, dtype=np.uint8)
+        self.enough = np.empty(rows * 3, dtype=np.uint8)
+        self.counts_f = np.empty(rows * 3, dtype=np.float32)
+
+
+def _fortran(flat: NDArray[Any], *shape: int) -> NDArray[Any]:
+    """The first ``prod(shape)`` elements of ``flat`` as a Fortran-ordered array."""
+    return flat[: math.prod(shape)].reshape(shape, order="F")
 
 
 def _score_chunk(
-    plan: ScoringPlan, codes: NDArray[np.uint8], out: NDArray[np.float32], r0: int, r1: int
+    plan: ScoringPlan,
+    codes: NDArray[np.uint8],
+    out: NDArray[np.float32],
+    rows: tuple[int, int],
+    scratch: _Scratch,
 ) -> None:
+    r0, r1 = rows
+    n = r1 - r0
     chunk = codes[r0:r1]
-    rows = r1 - r0
-    n_sub = len(plan.subscales)
-    # zero-filled subscale scores and "has a score" flags, for deriving blocks
-    # and overall scores without any NaN tests (masking NaNs is slow)
-    zero = np.empty((rows, n_sub), dtype=np.float32, order="F")
-    flags = np.empty((rows, n_sub), dtype=np.uint8, order="F")
-    answered = np.empty(rows, dtype=np.float32)
-    t = np.empty(rows, dtype=np.uint8)
-    valid = np.empty(rows, dtype=np.uint8)
-    for s, sub in enumerate(plan.subscales):
-        total, count = _subscale_sums(chunk, sub, t, valid)
-        # a subscale needs at least half its items answered
-        # (bool viewed as uint8: mixed-type ufuncs take a slow buffered path)
-        enough = flags[:, s]
-        np.greater_equal(count, (sub.size + 1) // 2, out=enough.view(np.bool_))
-        np.multiply(total, enough, out=total)
-        np.bitwise_xor(enough, 1, out=valid)
-        np.bitwise_or(count, valid, out=count)  # at least 1: 0 / 1 = 0 where there is no score
-        score0 = zero[:, s]
-        score0[...] = total  # casting copies are much faster than a mixed-type divide
-        answered[...] = count
-        score0 /= answered
-        score0 *= np.float32(100.0 / float(sub.points[0] - 1))
-        # the published score: x / 1 = x, and 0 / 0 = NaN where there is none
-        answered[...] = enough
-        np.divide(score0, answered, out=out[r0:r1, s])
-    _derive(plan, out, r0, r1, zero, flags)
+    for g in plan.groups:
+        width = g.size * g.count
+        t = _fortran(scratch.items[g.item_dtype], n, width)
+        valid = _fortran(scratch.valid[g.item_dtype], n, width)
+        packed = _fortran(scratch.packed[g.dtype], n, g.count)
+        # code 1..points -> 0..points-1; anything else wraps round to >= points.
+        # Every ufunc here sees one unsigned type only: a bool or a scalar of
+        # another type would send numpy down its slow, buffered mixed-type path.
+        np.subtract(chunk[:, g.columns], 1, out=t)
+        np.less(t, g.points, out=valid.view(np.bool_) if g.item_dtype is np.uint8 else valid)
+        for j, top in g.reversed_items:
+            np.subtract(top, t[:, j], out=t[:, j])
+        if not isinstance(g.multiplier, int):
+            np.multiply(t, g.multiplier, out=t)
+        np.add(t, 1 << g.shift, out=t)
+        np.multiply(t, valid, out=t)
+        # as (rows, items, subscales), the sum over items packs each subscale's answers
+        np.add.reduce(t.reshape((n, g.size, g.count), order="F"), axis=1, dtype=g.dtype, out=packed)
+        for i in range(g.count):
+            # a 2-D take is several times slower than one per column
+            np.take(g.published, packed[:, i], out=out[r0:r1, g.first + i], mode="wrap")
+    _derive(plan, out, r0, r1, scratch)
 
 
-def _score_chunk_quiet(
+def _score_rows(
     plan: ScoringPlan, codes: NDArray[np.uint8], out: NDArray[np.float32], r0: int, r1: int
 ) -> None:
-    # np.errstate is thread-local: set it in the worker thread too
+    scratch = _Scratch(plan, min(CHUNK_ROWS, r1 - r0))
+    # np.errstate is thread-local: set it in each worker thread
     with np.errstate(invalid="ignore", divide="ignore"):
-        _score_chunk(plan, codes, out, r0, r1)
-
-
-def derive_rows(plan: ScoringPlan, out: NDArray[np.float32], r0: int, r1: int) -> None:
-    """Fill blocks, gaps and overall scores of rows r0:r1 from their subscale scores (NaN = none)."""
-    sub = out[r0:r1, : len(plan.subscales)]
-    flags = (~np.isnan(sub)).view(np.uint8)
-    zero = np.fmax(sub, np.float32(0))  # NaN -> 0; scores are never negative
-    _derive(plan, out, r0, r1, np.asfortranarray(zero), np.asfortranarray(flags))
+        for c0 in range(r0, r1, CHUNK_ROWS):
+            _score_chunk(plan, codes, out, (c0, min(r1, c0 + CHUNK_ROWS)), scratch)
 
 
 def _derive(
-    plan: ScoringPlan,
-    out: NDArray[np.float32],
-    r0: int,
-    r1: int,
-    zero: NDArray[np.float32],
-    flags: NDArray[np.uint8],
+    plan: ScoringPlan, out: NDArray[np.float32], r0: int, r1: int, scratch: _Scratch
 ) -> None:
-    """Blocks, gaps and overall scores from zero-filled subscale scores and their flags.
+    """Blocks, gaps and overall scores of rows r0:r1 from their subscale scores (NaN = none).
 
     A block is the mean of its commitment and capacity scores (missing if either
     is); its gap is commitment minus capacity. Overall commitment, capacity and
@@ -124,34 +121,40 @@ def _derive(
     ``plan.min_blocks_for_index`` do; the overall gap is their difference.
     """
     rows = r1 - r0
-    sums = np.zeros((3, rows), dtype=np.float32)
-    counts = np.zeros((3, rows), dtype=np.uint8)
-    both = np.empty(rows, dtype=np.uint8)
-    both_f = np.empty(rows, dtype=np.float32)
-    block0 = np.empty(rows, dtype=np.float32)
-    half = np.float32(0.5)
-    c = len(plan.subscales)
-    for i_com, i_cap in plan.block_subscales:
-        np.bitwise_and(flags[:, i_com], flags[:, i_cap], out=both)
-        both_f[...] = both
-        np.add(zero[:, i_com], zero[:, i_cap], out=block0)
-        block0 *= half
-        block0 *= both_f
-        np.divide(block0, both_f, out=out[r0:r1, c])  # NaN unless both are present
-        np.subtract(out[r0:r1, i_com], out[r0:r1, i_cap], out=out[r0:r1, c + 1])
-        c += 2
-        sums[0] += zero[:, i_com]
-        sums[1] += zero[:, i_cap]
-        sums[2] += block0
-        counts[0] += flags[:, i_com]
-        counts[1] += flags[:, i_cap]
-        counts[2] += both
-    enough = (counts >= plan.min_blocks_for_index).view(np.uint8)
+    n_blocks, n_sub = len(plan.block_ids), len(plan.subscales)
+    scores = out[r0:r1]
+    zero = _fortran(scratch.zero, rows, n_sub)
+    np.fmax(scores[:, :n_sub], np.float32(0), out=zero)  # NaN -> 0; scores are never negative
+    flags = _fortran(scratch.flags, rows, n_sub)
+    np.equal(scores[:, :n_sub], scores[:, :n_sub], out=flags.view(np.bool_))  # not NaN
+    # block b's commitment and capacity subscales are 2b and 2b + 1; its score
+    # and gap columns follow the subscales, also interleaved
+    com, cap = slice(0, 2 * n_blocks, 2), slice(1, 2 * n_blocks, 2)
+    blocks = scores[:, n_sub : n_sub + 2 * n_blocks : 2]
+    np.add(scores[:, com], scores[:, cap], out=blocks)  # NaN unless both are present
+    np.multiply(blocks, np.float32(0.5), out=blocks)
+    np.subtract(scores[:, com], scores[:, cap], out=scores[:, n_sub + 1 : n_sub + 2 * n_blocks : 2])
+    zero_blocks = _fortran(scratch.blocks, rows, n_blocks)
+    np.fmax(blocks, np.float32(0), out=zero_blocks)
+    both = _fortran(scratch.both, rows, n_blocks)
+    np.bitwise_and(flags[:, com], flags[:, cap], out=both)
+    sums = _fortran(scratch.sums, rows, 3)
+    counts = _fortran(scratch.counts, rows, 3)
+    parts = ((zero[:, com], flags[:, com]), (zero[:, cap], flags[:, cap]), (zero_blocks, both))
+    for i, (values, present) in enumerate(parts):
+        np.add.reduce(values, axis=1, out=sums[:, i])
+        np.add.reduce(present, axis=1, out=counts[:, i])
+    # too few blocks: count and sum 0, and 0 / 0 = NaN
+    enough = _fortran(scratch.enough, rows, 3)
+    np.greater_equal(counts, plan.min_blocks_for_index, out=enough.view(np.bool_))
     np.multiply(counts, enough, out=counts)
-    counts_f = counts.astype(np.float32)
-    sums *= enough.astype(np.float32)
-    np.divide(sums, counts_f, out=out[r0:r1, c : c + 3].T)  # 0 / 0 = NaN: too few blocks
-    np.subtract(out[r0:r1, c], out[r0:r1, c + 1], out=out[r0:r1, c + 3])
+    counts_f = _fortran(scratch.counts_f, rows, 3)
+    counts_f[...] = enough  # casting copies are much faster than mixed-type ufuncs
+    sums *= counts_f
+    counts_f[...] = counts
+    c = n_sub + 2 * n_blocks
+    np.divide(sums, counts_f, out=scores[:, c : c + 3])
+    np.subtract(scores[:, c], scores[:, c + 1], out=scores[:, c + 3])
 
 
 def score_codes(
@@ -170,14 +173,16 @@ def score_codes(
     u = np.asfortranarray(codes).view(np.uint8)
     n = u.shape[0]
     out = np.empty((n, len(plan.columns)), dtype=np.float32, order="F")
-    bounds = [(r0, min(n, r0 + CHUNK_ROWS)) for r0 in range(0, n, CHUNK_ROWS)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if len(bounds) <= 2 or _threads() == 1:
-            for r0, r1 in bounds:
-                _score_chunk(plan, u, out, r0, r1)
-        else:
-            with ThreadPoolExecutor(max_workers=_threads()) as pool:
-                list(pool.map(lambda b: _score_chunk_quiet(plan, u, out, b[0], b[1]), bounds))
+    threads = _threads() if n >= 4 * CHUNK_ROWS else 1
+    # contiguous, chunk-aligned shares of the rows, one per thread
+    per = -(-n // (threads * CHUNK_ROWS)) * CHUNK_ROWS
+    shares = [(r0, min(n, r0 + per)) for r0 in range(0, n, per)]
+    if len(shares) <= 1:
+        for r0, r1 in shares:
+            _score_rows(plan, u, out, r0, r1)
+    else:
+        with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+            list(pool.map(lambda b: _score_rows(plan, u, out, b[0], b[1]), shares))
     return out
 
 
@@ -186,9 +191,10 @@ def derive_from_subscales(plan: ScoringPlan, subscales: NDArray[np.float32]) -> 
     n = subscales.shape[0]
     out = np.empty((n, len(plan.columns)), dtype=np.float32, order="F")
     out[:, : len(plan.subscales)] = subscales
+    scratch = _Scratch(plan, min(CHUNK_ROWS, max(n, 1)))
     with np.errstate(invalid="ignore", divide="ignore"):
         for r0 in range(0, n, CHUNK_ROWS):
-            derive_rows(plan, out, r0, min(n, r0 + CHUNK_ROWS))
+            _derive(plan, out, r0, min(n, r0 + CHUNK_ROWS), scratch)
     return out
 
 
