@@ -12,8 +12,6 @@ import pytest
 from pypdf import PdfReader
 
 from collabready.instrument import Instrument
-from collabready.reporting import engine
-from collabready.reporting.analysis import prepare
 from collabready.reporting.charts import OKABE_ITO, Point, estimate_chart
 from collabready.reporting.model import CellStatus, Estimate, fmt_number
 from collabready.reporting.profile import SubjectNotFoundError, organisation_profile
@@ -24,8 +22,15 @@ from collabready.reporting.render import (
     write_report,
 )
 from collabready.reporting.sector import SectorError, sector_briefing
+from collabready.stats import (
+    PAdjust,
+    compare_domains,
+    estimate_means,
+    survey_design,
+)
 
-from .conftest import Built
+from .conftest import Built, Engine
+from .html_tables import parse
 
 
 def test_chart_is_accessible_and_leaves_out_suppressed_rows():
@@ -90,15 +95,25 @@ def test_organisation_profile(cri: Instrument, wave):
     html = render_html(report)
     for sid in ("overview", "blocks", "peers", "actions", "reproducibility"):
         assert f'id="{sid}"' in html
-    table = next(t for t in report.tables() if t.id == "peers-table")
-    # the sector average equals the engine's unweighted mean over the other respondents
-    data = prepare(responses, cri)
-    own = data.organisation_id == org
-    sector = data.profile["sector"][np.flatnonzero(own)[0]]
-    peer = (data.profile["sector"] == sector) & ~own
-    design = engine.Design.of(np.ones(int(peer.sum())), data.organisation_id[peer])
-    res = engine.domain_means(y=data.scores.column("index")[peer].astype(float), design=design)
-    assert table.rows[0][2].text == fmt_number(res.estimate[0])
+    # the sector average: the unweighted domain mean of the other respondents in the
+    # sector, organisations as clusters, straight from the statistics engine
+    org_ids = responses.get_column("organisation_id").to_numpy()
+    own = org_ids == org
+    sector = responses.get_column("sector").to_numpy()
+    peer = (sector == sector[np.flatnonzero(own)[0]]) & ~own
+    design = survey_design(weights=np.ones(responses.height), clusters=org_ids)
+    index = responses.pipe(lambda r: score_index(r, cri))
+    res = estimate_means(
+        design=design,
+        variables={"index": index},
+        by={"peer": np.where(peer, "peer", None)},
+        overall=False,
+    )
+    tables, _ = parse(html)
+    cell = tables["peers-table"].cell("Index", "Sector average")
+    assert cell.value == pytest.approx(res.estimate[0], rel=1e-9)
+    assert cell.ci == pytest.approx((res.ci_low[0], res.ci_high[0]), rel=1e-9)
+    assert cell.text == fmt_number(res.estimate[0])
     with pytest.raises(SubjectNotFoundError, match="respondent_id 123456789"):
         organisation_profile(responses=responses, instrument=cri, respondent_id=123456789)
 
@@ -113,12 +128,59 @@ def test_profile_suppresses_peers_below_k(cri: Instrument, wave):
     assert "fewer than 5 other respondents" in render_html(report)
 
 
-def test_sector_briefing(cri: Instrument, wave):
+def test_sector_briefing(cri: Instrument, wave, engine: Engine):
     responses, margins = wave
     report = sector_briefing(responses=responses, instrument=cri, margins=margins, sector="public")
+    html = render_html(report)
     pdf = render_pdf(report)
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
     assert "public sector against all other sectors" in text
     assert any(f.id == "sector-gap between commitment and capacity" for f in report.findings())
+    # block differences: compare_domains, public against the rest, Holm over the six blocks
+    group = np.where(engine.profile("sector") == "public", "public", "others")
+    cmp = compare_domains(
+        design=engine.design,
+        variables={b: engine.col(b) for b in cri.block_ids},
+        by={"group": group},
+        pairs=[("public", "others")],
+        adjust=PAdjust.HOLM,
+    )
+    table = parse(html)[0]["sector-block-differences"]
+    for i, b in enumerate(cri.blocks):
+        row = f"{b.title.get()} − all other sectors"
+        assert table.cell(row, "Difference").value == pytest.approx(cmp.difference[i], rel=1e-9)
+        assert table.cell(row, "95% CI").ci == pytest.approx(
+            (cmp.ci_low[i], cmp.ci_high[i]), rel=1e-9
+        )
+        assert table.cell(row, "p (Holm)").value == pytest.approx(
+            cmp.p_adjusted[i], rel=1e-6, abs=1e-300
+        )
+        lo, hi = fmt_number(cmp.ci_low[i]), fmt_number(cmp.ci_high[i])
+        assert f"{lo} to {hi}" in text
     with pytest.raises(SectorError, match="choose one of public, private, third"):
         sector_briefing(responses=responses, instrument=cri, margins=margins, sector="pub")
+
+
+def test_sector_briefing_subsectors_are_domains(cri: Instrument, wave, engine: Engine):
+    """Within the sector, sub-sector figures are domains of the whole design."""
+    responses, margins = wave
+    report = sector_briefing(responses=responses, instrument=cri, margins=margins, sector="public")
+    table = parse(render_html(report))[0]["sector-by-subsector"]
+    sub = np.where(engine.profile("sector") == "public", engine.profile("subsector"), None)
+    res = estimate_means(
+        design=engine.design, variables={"index": engine.col("index")}, by={"s": sub}, overall=False
+    )
+    assert len(table.rows) == len(res.domain)
+    for i, level in enumerate(res.domain):
+        lab = cri.profile_question("subsector").choice_by_value(level).label.get()
+        cell = table.cell(lab, "Index")
+        assert cell.value == pytest.approx(res.estimate[i], rel=1e-9)
+        assert cell.ci == pytest.approx((res.ci_low[i], res.ci_high[i]), rel=1e-9)
+
+
+def score_index(responses: pl.DataFrame, cri: Instrument) -> np.ndarray:
+    from collabready.scoring import score
+
+    return score(responses, cri).get_column("index").to_numpy().astype(np.float64)

@@ -1,30 +1,58 @@
-"""Every number a report prints, computed once from the responses.
+"""Every number a report prints, computed by the statistics engine from the responses.
 
 :func:`prepare` turns a response table into the score matrix, the code matrix
-and the profile columns; :func:`analyse_wave` weights the sample and computes
-the estimates, comparisons, reliability and validation results that the
-report builders turn into sentences, tables and charts. Disclosure control is
-applied here, before anything leaves: a domain with fewer than ``k``
-respondents has no estimate at all in the result.
+and the profile columns. The helpers here then hand the work to
+:mod:`collabready.stats`: :func:`weight` rakes to the population margins
+(``rake``), :func:`design_for` builds the survey design with organisations as
+clusters (``raked_design`` / ``survey_design``), :func:`breakdown` estimates
+domain means (``estimate_means`` with ``by=``), :func:`paired_contrast` and
+:func:`domain_contrasts` test differences (``paired_difference``,
+``compare_domains``, ``adjust_p_values``). Disclosure control
+(``apply_disclosure_control``) is applied before anything leaves: a domain
+with fewer than ``k`` respondents has no estimate at all in the result, and
+a second domain is withheld where the first could be recovered from a total.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import pandas as pd
 import polars as pl
 from numpy.typing import NDArray
+from scipy import stats as sps
 
 from collabready.errors import UserError
 from collabready.instrument.model import MISSING, Instrument
-from collabready.reporting import engine
-from collabready.reporting.disclosure import suppress_levels
 from collabready.reporting.model import Estimate
 from collabready.scoring import ScoreResult, matrix_from_columns, score_matrix
+from collabready.stats import (
+    EstimateTable,
+    Factor,
+    Margins,
+    PAdjust,
+    ProtectedTable,
+    RakingResult,
+    SurveyDesign,
+    WeightDiagnostics,
+    adjust_p_values,
+    apply_disclosure_control,
+    compare_domains,
+    estimate_means,
+    factorize,
+    margins_from_frame,
+    paired_difference,
+    rake,
+    raked_design,
+    survey_design,
+    weight_diagnostics,
+)
+from collabready.stats.disclosure import DEFAULT_K, STATUS_COLUMN
+from collabready.stats.disclosure import CellStatus as DisclosureStatus
 
 GROUPS: tuple[str, ...] = ("sector", "subsector", "role", "size", "region")
 MAIN_COLUMNS: tuple[str, ...] = ("index", "commitment", "capacity", "gap")
@@ -34,8 +62,38 @@ SECTION_COLUMNS: tuple[str, ...] = (
     "environment_hinders",
     "outcomes",
 )
+#: Significance level of every test behind a finding.
+ALPHA = 0.05
 
 Step = Callable[[str], None]
+
+__all__ = [
+    "ALPHA",
+    "DEFAULT_K",
+    "GROUPS",
+    "MAIN_COLUMNS",
+    "SECTION_COLUMNS",
+    "Breakdown",
+    "Contrast",
+    "GroupRow",
+    "ReportInputError",
+    "Step",
+    "WaveData",
+    "WeightingSummary",
+    "breakdown",
+    "breakdowns",
+    "design_for",
+    "domain_contrasts",
+    "factor_of",
+    "frame_sha256",
+    "label_for",
+    "levels_of",
+    "overall",
+    "paired_contrast",
+    "prepare",
+    "protect_counts",
+    "weight",
+]
 
 
 class ReportInputError(UserError, ValueError):
@@ -48,7 +106,12 @@ def _no_step(_: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WaveData:
-    """Responses ready for analysis."""
+    """Responses ready for analysis.
+
+    ``organisation_id`` holds one cluster label per respondent; ``clustered``
+    is False when the data had no organisation column, so that every
+    respondent is their own primary sampling unit.
+    """
 
     instrument: Instrument
     scores: ScoreResult
@@ -57,6 +120,7 @@ class WaveData:
     respondent_id: NDArray[np.int64]
     organisation_id: NDArray[np.int64]
     complete: NDArray[np.bool_]
+    clustered: bool = True
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -64,6 +128,27 @@ class WaveData:
     def col(self, name: str) -> NDArray[np.float64]:
         """One score column as float64 (NaN = missing)."""
         return self.scores.column(name).astype(np.float64)
+
+    @property
+    def n_organisations(self) -> int:
+        return int(np.unique(self.organisation_id).size)
+
+    def subset(self, mask: NDArray[np.bool_]) -> WaveData:
+        """The respondents where ``mask`` is true."""
+        s = self.scores
+        scores = ScoreResult(
+            s.instrument_key, s.columns, s.values[mask], s.level[mask], s.level_ids
+        )
+        return WaveData(
+            self.instrument,
+            scores,
+            self.codes[mask],
+            {k: v[mask] for k, v in self.profile.items()},
+            self.respondent_id[mask],
+            self.organisation_id[mask],
+            self.complete[mask],
+            self.clustered,
+        )
 
 
 def frame_sha256(frame: pl.DataFrame) -> str:
@@ -98,17 +183,22 @@ def prepare(responses: pl.DataFrame, instrument: Instrument, *, source: str = "d
         if "respondent_id" in responses.columns
         else np.arange(1, n + 1, dtype=np.int64)
     )
-    oid = (
-        responses.get_column("organisation_id").fill_null(-1).to_numpy().astype(np.int64)
-        if "organisation_id" in responses.columns
-        else rid.copy()
-    )
+    clustered = "organisation_id" in responses.columns
+    if clustered:
+        raw = responses.get_column("organisation_id").cast(pl.Int64)
+        # a respondent with no organisation is a cluster of their own (negative ids)
+        own = -np.arange(1, n + 1, dtype=np.int64)
+        oid = np.where(raw.is_null().to_numpy(), own, raw.fill_null(0).to_numpy())
+    else:
+        oid = np.arange(1, n + 1, dtype=np.int64)
     complete = (
         responses.get_column("complete").fill_null(False).to_numpy().astype(bool)
         if "complete" in responses.columns
         else np.ones(n, dtype=bool)
     )
-    return WaveData(instrument, scores, codes, profile, rid, oid, complete)
+    return WaveData(
+        instrument, scores, codes, profile, rid, oid.astype(np.int64), complete, clustered
+    )
 
 
 def label_for(instrument: Instrument, variable: str, level: str) -> str:
@@ -129,62 +219,200 @@ def levels_of(instrument: Instrument, variable: str, present: NDArray[np.object_
     return [lv for lv in ordered if lv in seen] + sorted(seen - set(ordered))
 
 
+def variable_title(variable: str) -> str:
+    return {
+        "sector": "Sector",
+        "subsector": "Sub-sector",
+        "role": "Role",
+        "size": "Organisation size",
+        "region": "Region or nation",
+    }.get(variable, variable.replace("_", " ").capitalize())
+
+
+def factor_of(data: WaveData, variable: str, within: NDArray[np.bool_] | None = None) -> Factor:
+    """A profile variable as a :class:`~collabready.stats.Factor`, levels in questionnaire order.
+
+    Respondents outside ``within`` (and those who did not answer) are missing,
+    so they are outside every domain but stay in the design.
+    """
+    values = data.profile[variable]
+    if within is not None:
+        values = values.copy()
+        values[~within] = None
+    levels = levels_of(data.instrument, variable, values)
+    return factorize(values, levels=levels, name=variable)
+
+
+# --------------------------------------------------------------------------- weighting
+
+
 @dataclass(frozen=True, slots=True)
 class WeightingSummary:
+    """How the sample was weighted, for the methodology section."""
+
     variables: tuple[str, ...]
     margins: tuple[tuple[str, str, float], ...]
-    kish_deff: float
-    n_effective: float
-    weight_min: float
-    weight_max: float
-    weight_cv: float
+    diagnostics: WeightDiagnostics
     iterations: int
     max_residual: float
 
+    @property
+    def kish_deff(self) -> float:
+        return self.diagnostics.kish_deff
+
+    @property
+    def n_effective(self) -> float:
+        return self.diagnostics.effective_n
+
+    @property
+    def weight_min(self) -> float:
+        return self.diagnostics.minimum
+
+    @property
+    def weight_max(self) -> float:
+        return self.diagnostics.maximum
+
+    @property
+    def weight_cv(self) -> float:
+        return self.diagnostics.cv
+
+
+def as_margins(margins: pl.DataFrame | pd.DataFrame | Margins) -> Margins:
+    """Margins as the statistics engine takes them (a table in the file layout, or Margins)."""
+    if isinstance(margins, Margins):
+        return margins
+    return margins_from_frame(margins, source="margins")
+
 
 def weight(
-    data: WaveData, margins: pl.DataFrame | None
-) -> tuple[engine.Weights | None, WeightingSummary | None]:
-    """Rake to the margins (variable, level, population_total), or unit weights."""
+    data: WaveData, margins: pl.DataFrame | pd.DataFrame | Margins | None
+) -> tuple[RakingResult | None, WeightingSummary | None]:
+    """Rake to the margins (variable, level, population_total) with ``collabready.stats.rake``."""
     if margins is None:
         return None, None
-    missing = {"variable", "level", "population_total"} - set(margins.columns)
-    if missing:
-        raise ReportInputError(
-            "margins: needs columns variable, level, population_total; "
-            f"missing {', '.join(sorted(missing))}"
-        )
-    totals: dict[str, dict[str, float]] = {}
-    for var, level, total in margins.select("variable", "level", "population_total").iter_rows():
-        totals.setdefault(str(var), {})[str(level)] = float(total)
-    groups: dict[str, tuple[NDArray[np.int64], tuple[str, ...]]] = {}
-    for var in totals:
+    m = as_margins(margins)
+    for var in m.variables:
         if var not in data.profile:
             raise ReportInputError(f"margins: variable {var!r} is not a column of the data")
-        values = data.profile[var]
-        levels = tuple(levels_of(data.instrument, var, values))
-        if any(not isinstance(v, str) for v in values):
-            raise ReportInputError(f"data: {var} is missing for some respondents; cannot weight")
-        index = {lv: i for i, lv in enumerate(levels)}
-        groups[var] = (np.array([index[v] for v in values], dtype=np.int64), levels)
-    w = engine.rake(groups=groups, totals=totals)
-    if not w.converged:
-        raise ReportInputError(
-            f"margins: raking did not converge in {w.iterations} iterations "
-            f"(largest margin residual {w.max_residual:.2e})"
-        )
+    raking = rake(data={v: data.profile[v] for v in m.variables}, margins=m)
     summary = WeightingSummary(
-        variables=tuple(totals),
-        margins=tuple((v, lv, t) for v, d in totals.items() for lv, t in d.items()),
-        kish_deff=w.kish_deff,
-        n_effective=w.n_effective,
-        weight_min=float(w.weights.min()),
-        weight_max=float(w.weights.max()),
-        weight_cv=w.cv,
-        iterations=w.iterations,
-        max_residual=w.max_residual,
+        variables=m.variables,
+        margins=tuple(
+            (mg.variable, lv, float(t))
+            for mg in m
+            for lv, t in zip(mg.levels, mg.totals, strict=True)
+        ),
+        diagnostics=weight_diagnostics(raking.weights),
+        iterations=raking.iterations,
+        max_residual=raking.max_relative_residual,
     )
-    return w, summary
+    return raking, summary
+
+
+def design_for(data: WaveData, raking: RakingResult | None) -> SurveyDesign:
+    """The design: raked weights (calibration-aware) or unit weights; organisations as PSUs."""
+    clusters = data.organisation_id if data.clustered else None
+    if raking is None:
+        return survey_design(weights=np.ones(len(data)), clusters=clusters)
+    return raked_design(raking, clusters=clusters)
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+def published(status: object) -> bool:
+    return str(status) == str(DisclosureStatus.PUBLISHED)
+
+
+def row_status(status: object) -> str:
+    """``shown``, ``suppressed`` (primary) or ``secondary``, from a protected row's status."""
+    s = str(status)
+    if s == str(DisclosureStatus.PUBLISHED):
+        return "shown"
+    if s == str(DisclosureStatus.SUPPRESSED_SECONDARY):
+        return "secondary"
+    return "suppressed"
+
+
+def protect_counts(
+    counts: Sequence[int], *, k: int, keys: Sequence[str] | None = None
+) -> list[str]:
+    """Disclosure status (``shown``/``suppressed``/``secondary``) of cells with these counts.
+
+    With ``keys`` (one level per cell) the cells are the levels of one
+    breakdown, adding up to a known total, so secondary suppression applies;
+    without, they are unrelated figures and only the threshold applies.
+    """
+    if not counts:
+        return []
+    frame = pd.DataFrame({"n": np.asarray(counts, dtype=np.int64)})
+    by: list[str] = []
+    if keys is not None:
+        frame.insert(0, "level", list(keys))
+        by = ["level"]
+    protected = apply_disclosure_control(frame, by=by, count_column="n", value_columns=[], k=k)
+    return [row_status(s) for s in protected.frame[STATUS_COLUMN]]
+
+
+def _estimates_frame(
+    table: EstimateTable, rows: Mapping[str, Mapping[str, int]]
+) -> tuple[pd.DataFrame, list[str]]:
+    """One row per key of ``rows``; for each column its estimate, CI, se and n."""
+    records = []
+    columns: list[str] = []
+    for key, positions in rows.items():
+        rec: dict[str, object] = {"key": key}
+        for col, i in positions.items():
+            if col not in columns:
+                columns.append(col)
+            rec[f"{col}:estimate"] = float(table.estimate[i])
+            rec[f"{col}:ci_low"] = float(table.ci_low[i])
+            rec[f"{col}:ci_high"] = float(table.ci_high[i])
+            rec[f"{col}:se"] = float(table.se[i])
+            rec[f"{col}:n"] = int(table.n[i])
+        records.append(rec)
+    return pd.DataFrame.from_records(records), columns
+
+
+def _estimate_from(row: pd.Series, col: str) -> Estimate:
+    return Estimate(
+        value=float(row[f"{col}:estimate"]),
+        ci_low=float(row[f"{col}:ci_low"]),
+        ci_high=float(row[f"{col}:ci_high"]),
+        n=int(row[f"{col}:n"]),
+        se=float(row[f"{col}:se"]),
+    )
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+def table_positions(table: EstimateTable) -> dict[tuple[str, str, str], int]:
+    """Row of each (variable, grouping, domain) in an estimate table."""
+    return {
+        key: i
+        for i, key in enumerate(zip(table.variable, table.grouping, table.domain, strict=True))
+    }
+
+
+def overall(
+    *, data: WaveData, design: SurveyDesign, columns: Sequence[str], k: int
+) -> dict[str, Estimate]:
+    """Whole-sample means of ``columns``; a column answered by fewer than ``k`` is left out."""
+    table = estimate_means(design=design, variables={c: data.col(c) for c in columns})
+    pos = table_positions(table)
+    rows = {c: {"value": pos[(c, "all", "all")]} for c in columns}
+    frame, _ = _estimates_frame(table, rows)
+    values = [c for c in frame.columns if c not in ("key", "value:n")]
+    protected = apply_disclosure_control(
+        frame, by=[], count_column="value:n", value_columns=values, k=k
+    )
+    out: dict[str, Estimate] = {}
+    for i, c in enumerate(columns):
+        prow = protected.frame.iloc[i]
+        if published(prow[STATUS_COLUMN]):
+            out[c] = _estimate_from(prow, "value")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +423,7 @@ class GroupRow:
     label: str
     estimates: Mapping[str, Estimate] | None
     status: str = "shown"
+    respondents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +432,85 @@ class Breakdown:
     title: str
     columns: tuple[str, ...]
     rows: tuple[GroupRow, ...]
+    protected: ProtectedTable | None = None
 
     def row(self, level: str) -> GroupRow:
         for r in self.rows:
             if r.level == level:
                 return r
         raise KeyError(level)
+
+
+def breakdowns(
+    *,
+    data: WaveData,
+    design: SurveyDesign,
+    variables: Sequence[str],
+    columns: tuple[str, ...],
+    k: int,
+    within: NDArray[np.bool_] | None = None,
+) -> dict[str, Breakdown]:
+    """Domain means of ``columns`` for each level of each of ``variables``, protected.
+
+    One ``estimate_means(by=...)`` call gives the domain estimates of every
+    grouping; each grouping's table of levels then goes through
+    ``apply_disclosure_control``: the count behind a row is the smallest number
+    of respondents behind any of its figures, so a level is withheld if any
+    figure in it rests on fewer than ``k``, and a second level where the first
+    could be recovered from the total. ``within`` restricts the domains to a
+    subpopulation (for example one sector) without leaving the design.
+    """
+    if not variables:
+        return {}
+    factors = {var: factor_of(data, var, within) for var in variables}
+    table = estimate_means(
+        design=design,
+        variables={c: data.col(c) for c in columns},
+        by=factors,
+        overall=False,
+    )
+    pos = table_positions(table)
+    out: dict[str, Breakdown] = {}
+    for variable, factor in factors.items():
+        rows = {lv: {c: pos[(c, variable, lv)] for c in columns} for lv in factor.levels}
+        frame, _ = _estimates_frame(table, rows)
+        counts = np.bincount(factor.codes[factor.codes >= 0], minlength=len(rows))
+        frame.insert(1, "respondents", counts)
+        frame.insert(1, "n_min", frame[[f"{c}:n" for c in columns]].min(axis=1).astype(np.int64))
+        frame = frame.rename(columns={"key": variable})
+        protected = apply_disclosure_control(frame, by=[variable], count_column="n_min", k=k)
+        group_rows = []
+        for i, lv in enumerate(factor.levels):
+            prow = protected.frame.iloc[i]
+            label = label_for(data.instrument, variable, lv)
+            status = row_status(prow[STATUS_COLUMN])
+            if status != "shown":
+                group_rows.append(GroupRow(lv, label, None, status))
+                continue
+            ests = {c: _estimate_from(prow, c) for c in columns}
+            group_rows.append(GroupRow(lv, label, ests, "shown", int(prow["respondents"])))
+        out[variable] = Breakdown(
+            variable, variable_title(variable), columns, tuple(group_rows), protected
+        )
+    return out
+
+
+def breakdown(
+    *,
+    data: WaveData,
+    design: SurveyDesign,
+    variable: str,
+    columns: tuple[str, ...],
+    k: int,
+    within: NDArray[np.bool_] | None = None,
+) -> Breakdown:
+    """Domain means of ``columns`` for each level of ``variable`` (see :func:`breakdowns`)."""
+    return breakdowns(
+        data=data, design=design, variables=[variable], columns=columns, k=k, within=within
+    )[variable]
+
+
+# --------------------------------------------------------------------------- comparisons
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,93 +526,80 @@ class Contrast:
 
     @property
     def significant(self) -> bool:
-        return self.p_adjusted < 0.05
+        return self.p_adjusted < ALPHA
 
 
-def estimate_of(res: engine.DomainMeans, d: int) -> Estimate:
-    return Estimate(
-        value=float(res.estimate[d]),
-        ci_low=float(res.low[d]),
-        ci_high=float(res.high[d]),
-        n=int(res.n[d]),
-        se=float(res.se[d]),
+def t_test_p(estimate: float, se: float, df: float) -> float:
+    """Two-sided p-value of ``estimate / se`` on Student's t with ``df`` degrees of freedom."""
+    if not (math.isfinite(estimate) and math.isfinite(se)) or se <= 0 or df < 1:
+        return math.nan
+    return float(2 * sps.t.sf(abs(estimate / se), df))
+
+
+def paired_contrast(
+    *, data: WaveData, design: SurveyDesign, first: str, second: str, a: str, b: str
+) -> Contrast:
+    """Mean within-respondent difference ``first - second`` (``paired_difference``), t test."""
+    table = paired_difference(design=design, first=data.col(first), second=data.col(second))
+    e = Estimate(
+        float(table.estimate[0]),
+        float(table.ci_low[0]),
+        float(table.ci_high[0]),
+        int(table.n[0]),
+        float(table.se[0]),
+    )
+    p = t_test_p(e.value, e.se, float(table.df[0]))
+    return Contrast(a, b, e, p, p)
+
+
+def holm(contrasts: Sequence[Contrast]) -> tuple[Contrast, ...]:
+    """The contrasts with Holm-adjusted p-values (``adjust_p_values``) as one family."""
+    adjusted = adjust_p_values([c.p_value for c in contrasts], method=PAdjust.HOLM)
+    return tuple(
+        Contrast(c.a, c.b, c.difference, c.p_value, float(p), "holm")
+        for c, p in zip(contrasts, adjusted, strict=True)
     )
 
 
-def domain_codes(data: WaveData, variable: str) -> tuple[NDArray[np.int64], list[str]]:
-    values = data.profile[variable]
-    levels = levels_of(data.instrument, variable, values)
-    index = {lv: i for i, lv in enumerate(levels)}
-    # respondents with no answer go to an extra domain that is never reported
-    codes = np.array(
-        [index.get(v, len(levels)) if isinstance(v, str) else len(levels) for v in values]
-    )
-    return codes.astype(np.int64), levels
-
-
-def breakdown(
+def domain_contrasts(
     *,
     data: WaveData,
-    design: engine.Design,
-    variable: str,
-    columns: tuple[str, ...],
-    k: int,
-) -> tuple[Breakdown, dict[str, engine.DomainMeans], list[str]]:
-    """Domain estimates of ``columns`` for each level of ``variable``, disclosure-controlled."""
-    codes, levels = domain_codes(data, variable)
-    results = {
-        c: engine.domain_means(
-            y=data.col(c), design=design, domain=codes, n_domains=len(levels) + 1
+    design: SurveyDesign,
+    column: str,
+    factor: Factor,
+    pairs: Sequence[tuple[str, str]],
+    labels: Mapping[str, str],
+    adjust: PAdjust,
+) -> tuple[Contrast, ...]:
+    """Differences between domain means (``compare_domains``), adjusted as one family.
+
+    ``n`` of each difference is the respondents behind the two domain means.
+    """
+    if not pairs:
+        return ()
+    variables = {column: data.col(column)}
+    cmp = compare_domains(
+        design=design, variables=variables, by={"group": factor}, pairs=pairs, adjust=adjust
+    )
+    means = estimate_means(design=design, variables=variables, by={"group": factor}, overall=False)
+    n = {lv: int(means.n[i]) for i, lv in enumerate(means.domain)}
+    out = []
+    for i in range(len(cmp)):
+        first, second = cmp.first[i], cmp.second[i]
+        out.append(
+            Contrast(
+                labels.get(first, first),
+                labels.get(second, second),
+                Estimate(
+                    float(cmp.difference[i]),
+                    float(cmp.ci_low[i]),
+                    float(cmp.ci_high[i]),
+                    n[first] + n[second],
+                    float(cmp.se[i]),
+                ),
+                float(cmp.p_value[i]),
+                float(cmp.p_adjusted[i]),
+                str(adjust),
+            )
         )
-        for c in columns
-    }
-    counts = np.bincount(codes, minlength=len(levels) + 1)[: len(levels)]
-    status = suppress_levels(counts=counts, k=k)
-    rows = []
-    for d, lv in enumerate(levels):
-        label = label_for(data.instrument, variable, lv)
-        if status[d] != "shown":
-            rows.append(GroupRow(lv, label, None, status[d]))
-            continue
-        ests = {c: estimate_of(results[c], d) for c in columns}
-        # a column answered by fewer than k in this domain is suppressed on its own
-        if any(e.n < k for e in ests.values()):
-            rows.append(GroupRow(lv, label, None, "suppressed"))
-            continue
-        rows.append(GroupRow(lv, label, ests))
-    title = _variable_title(data.instrument, variable)
-    return Breakdown(variable, title, columns, tuple(rows)), results, levels
-
-
-def _variable_title(instrument: Instrument, variable: str) -> str:
-    return {
-        "sector": "Sector",
-        "subsector": "Sub-sector",
-        "role": "Role",
-        "size": "Organisation size",
-        "region": "Region or nation",
-    }.get(variable, variable.replace("_", " ").capitalize())
-
-
-def overall(
-    *, data: WaveData, design: engine.Design, columns: tuple[str, ...]
-) -> dict[str, Estimate]:
-    out = {}
-    for c in columns:
-        res = engine.domain_means(y=data.col(c), design=design)
-        out[c] = estimate_of(res, 0)
-    return out
-
-
-def paired(
-    *, data: WaveData, design: engine.Design, a: str, b: str
-) -> tuple[engine.Difference, int]:
-    return engine.paired_difference(a=data.col(a), b=data.col(b), design=design)
-
-
-def difference_estimate(diff: engine.Difference, n: int) -> Estimate:
-    return Estimate(diff.estimate, diff.low, diff.high, n, diff.se)
-
-
-def as_any(x: Any) -> Any:
-    return x
+    return tuple(out)

@@ -9,8 +9,14 @@ import numpy as np
 
 import collabready
 from collabready.instrument.model import Instrument
-from collabready.reporting.analysis import GROUPS, WaveData, domain_codes, label_for
-from collabready.reporting.disclosure import suppress_levels
+from collabready.reporting.analysis import (
+    GROUPS,
+    WaveData,
+    factor_of,
+    label_for,
+    protect_counts,
+    variable_title,
+)
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -59,11 +65,13 @@ def sample_profile(
     for var in GROUPS:
         if var not in data.profile:
             continue
-        codes, levels = domain_codes(data, var)
-        counts = np.bincount(codes, minlength=len(levels) + 1)[: len(levels)]
+        factor = factor_of(data, var)
+        levels = factor.levels
+        answered = factor.codes >= 0
+        counts = np.bincount(factor.codes[answered], minlength=len(levels))
         w = np.ones(len(data)) if weights is None else weights
-        wsum = np.bincount(codes, weights=w, minlength=len(levels) + 1)[: len(levels)]
-        status = suppress_levels(counts=counts, k=k)
+        wsum = np.bincount(factor.codes[answered], weights=w[answered], minlength=len(levels))
+        status = protect_counts(counts.tolist(), k=k, keys=list(levels))
         total, wtotal = counts.sum(), wsum.sum()
         rows = []
         for i, lv in enumerate(levels):
@@ -80,7 +88,7 @@ def sample_profile(
                     Cell.number(100 * wsum[i] / wtotal),
                 )
             )
-        title = var.replace("_", " ").capitalize()
+        title = variable_title(var)
         notes = []
         if any(s != "shown" for s in status):
             notes.append(f"[c] suppressed: fewer than {k} respondents, or recoverable from others.")

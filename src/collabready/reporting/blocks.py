@@ -1,16 +1,20 @@
 """Building blocks shared by the report builders: charts and tables from estimates.
 
 Every table produced here carries the disclosure threshold it was built
-with; rows that disclosure control suppressed print ``[c]`` in every figure
-cell and are left out of the charts.
+with, and every figure passes through ``collabready.stats.apply_disclosure_control``
+(breakdowns in :func:`~collabready.reporting.analysis.breakdown`, other rows
+here through :func:`~collabready.reporting.analysis.protect_counts`): rows that
+disclosure control suppressed print ``[c]`` in every figure cell and are left
+out of the charts.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from collabready.instrument.model import Instrument
-from collabready.reporting.analysis import Breakdown, Contrast
+from collabready.reporting.analysis import Breakdown, Contrast, protect_counts
 from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.model import (
     Cell,
@@ -78,7 +82,10 @@ def breakdown_table(
             continue
         cells: list[Cell] = [Cell.label(r.label)]
         cells += [Cell.estimate(r.estimates[c]) for c in shown]
-        cells.append(Cell.count(max(r.estimates[c].n for c in shown)))
+        respondents = r.respondents
+        if respondents is None:
+            respondents = max(r.estimates[c].n for c in shown)
+        cells.append(Cell.count(respondents))
         rows.append(tuple(cells))
     notes = ["Each figure is an estimate with its 95% confidence interval beneath it."]
     if any(r.estimates is None for r in breakdown.rows):
@@ -91,6 +98,7 @@ def ci_cell(e: Estimate) -> Cell:
         text=f"{fmt_number(e.ci_low)} to {fmt_number(e.ci_high)}",
         value=e.ci_low,
         status=CellStatus.SHOWN,
+        ci=(e.ci_low, e.ci_high),
     )
 
 
@@ -143,8 +151,14 @@ def estimates_chart(
     what: str = "score",
     axis_title: str = "Score (0–100)",
 ) -> Chart:
-    """A chart from (label, series, estimate) rows."""
-    points = [Point(label=lb, series=s, estimate=e) for lb, s, e in rows]
+    """A chart from (label, series, estimate) rows; figures below ``k`` are left out."""
+    status = protect_counts([0 if e is None else e.n for _, _, e in rows], k=k)
+    points = [
+        Point(label=lb, series=s, estimate=e)
+        if st == "shown"
+        else Point(label=lb, series=s, estimate=None, status=_status(st))
+        for (lb, s, e), st in zip(rows, status, strict=True)
+    ]
     return estimate_chart(
         chart_id=chart_id,
         title=title,
@@ -166,9 +180,10 @@ def estimates_table(
     k: int,
 ) -> Table:
     out: list[tuple[Cell, ...]] = []
-    for label, e in rows.items():
-        if e is None or e.n < k:
-            out.append((Cell.label(label), *([Cell.hidden()] * 3)))
+    status = protect_counts([0 if e is None else e.n for e in rows.values()], k=k)
+    for (label, e), st in zip(rows.items(), status, strict=True):
+        if e is None or st != "shown":
+            out.append((Cell.label(label), *([Cell.hidden(_status(st))] * 3)))
         else:
             out.append((Cell.label(label), Cell.number(e.value), ci_cell(e), Cell.count(e.n)))
     notes = (suppression_note(k),) if any(c.suppressed for r in out for c in r) else ()
@@ -183,21 +198,30 @@ def estimates_table(
 
 
 def p_value(p: float) -> str:
-    """``<0.001`` or the p-value to three decimals."""
+    """``<0.001`` or the p-value to three decimals (``–`` when there is none)."""
+    if not math.isfinite(p):
+        return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def p_text(p: float) -> str:
+    if not math.isfinite(p):
+        return "no test possible"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast], k: int) -> Table:
-    rows = []
-    for c in contrasts:
+    rows: list[tuple[Cell, ...]] = []
+    status = protect_counts([c.difference.n for c in contrasts], k=k)
+    for c, st in zip(contrasts, status, strict=True):
         d = c.difference
+        label = Cell.label(f"{c.a} − {c.b}" if c.b else c.a)
+        if st != "shown":
+            rows.append((label, *([Cell.hidden(_status(st))] * 5)))
+            continue
         rows.append(
             (
-                Cell.label(f"{c.a} − {c.b}" if c.b else c.a),
+                label,
                 Cell.number(d.value),
                 ci_cell(d),
                 Cell(text=p_value(c.p_value), value=c.p_value, status=CellStatus.SHOWN),
@@ -210,6 +234,6 @@ def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast
         caption,
         ("Comparison", "Difference", "95% CI", "p", "p (Holm)", "Respondents"),
         tuple(rows),
-        (),
+        (suppression_note(k),) if any(c.suppressed for r in rows for c in r) else (),
         k,
     )

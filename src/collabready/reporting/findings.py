@@ -2,19 +2,22 @@
 
 Each function returns a :class:`~collabready.reporting.model.Finding` whose
 ``supported`` flag is the outcome of the design-based test behind the claim
-(at the 5% level, Holm-adjusted where several comparisons are made). The
-renderer prints only supported findings, so a sentence the data do not bear
-out never reaches the reader.
+(at the 5% level, Holm-adjusted where several comparisons are made together)
+*and* of disclosure control: every figure in the sentence must rest on at
+least ``k`` respondents. The renderer prints only supported findings, so a
+sentence the data do not bear out never reaches the reader.
 """
 
 from __future__ import annotations
 
-from collabready.reporting.analysis import Contrast
+import math
+
+from collabready.reporting.analysis import ALPHA, Contrast, protect_counts
 from collabready.reporting.blocks import p_text
-from collabready.reporting.model import Estimate, Finding, fmt_number
+from collabready.reporting.model import Estimate, Finding
 from collabready.reporting.wave import WaveAnalysis
 
-ALPHA = 0.05
+__all__ = ["ALPHA", "disclosed", "disclosed_counts", "key_findings", "sector_phrase"]
 
 
 def sector_phrase(label: str) -> str:
@@ -24,20 +27,44 @@ def sector_phrase(label: str) -> str:
     return text if "sector" in text.lower() else f"{text} sector"
 
 
+def disclosed_counts(counts: list[int], *, k: int) -> bool:
+    """True when every count behind a sentence passes disclosure control (n ≥ k)."""
+    return all(s == "shown" for s in protect_counts(counts, k=k))
+
+
+def disclosed(a: WaveAnalysis, *estimates: Estimate | None) -> bool:
+    """True when every figure of a sentence passes disclosure control (n ≥ k)."""
+    if any(e is None for e in estimates):
+        return False
+    return disclosed_counts([e.n for e in estimates if e is not None], k=a.k)
+
+
+def significant(c: Contrast, *, sign: int) -> bool:
+    """The difference has the expected sign and its (adjusted) p-value is below 5%."""
+    p = c.p_adjusted
+    return math.isfinite(p) and p < ALPHA and c.difference.value * sign > 0
+
+
 def _diff_evidence(c: Contrast, what: str = "difference") -> str:
     adj = " (Holm-adjusted)" if c.adjustment == "holm" else ""
     return f"{what} {c.difference.text()}, {p_text(c.p_adjusted)}{adj}"
 
 
+def _absent(finding_id: str) -> Finding:
+    return Finding(finding_id, "", supported=False)
+
+
 def index_level(a: WaveAnalysis) -> Finding:
-    e = a.overall["index"]
+    e = a.overall.get("index")
+    if e is None:
+        return _absent("index")
     return Finding(
         id="index",
         sentence=(
             f"The Collaboration Readiness Index stands at {e.text()} out of 100, "
             f"from {a.n:,} senior leaders."
         ),
-        supported=e.n >= a.k,
+        supported=disclosed(a, e),
         estimate=e,
     )
 
@@ -45,44 +72,50 @@ def index_level(a: WaveAnalysis) -> Finding:
 def lowest_block(a: WaveAnalysis) -> Finding:
     """ "X is the lowest-scoring block" only if it is significantly below the next block."""
     c = a.lowest_vs_next
-    e = a.overall[a.block_order[0]]
-    supported = c.difference.value < 0 and c.p_adjusted < ALPHA and c.difference.n >= a.k
+    e = a.overall.get(a.block_order[0])
+    if c is None or e is None:
+        return _absent("lowest-block")
     return Finding(
         id="lowest-block",
         sentence=(
             f"{c.a} is the lowest-scoring of the six building blocks, at {e.text()}, "
             f"significantly below the next lowest, {c.b}."
         ),
-        supported=supported,
+        supported=significant(c, sign=-1) and disclosed(a, e, c.difference),
         estimate=e,
         evidence=_diff_evidence(c, f"{c.a} minus {c.b}"),
     )
 
 
 def overall_gap(a: WaveAnalysis) -> Finding:
-    e = a.overall["gap"]
-    positive = e.ci_low > 0
-    negative = e.ci_high < 0
-    if negative:
+    c = a.overall_gap
+    if c is None:
+        return _absent("gap")
+    e = c.difference
+    if e.value < 0:
         sentence = (
-            f"Practice runs ahead of ambition: capacity exceeds commitment by "
-            f"{fmt_number(-e.value)} points on average (gap {e.text()})."
+            "Practice runs ahead of ambition: capacity exceeds commitment by "
+            f"{Estimate(-e.value, -e.ci_high, -e.ci_low, e.n, e.se).text()} points on average."
         )
     else:
         sentence = (
             f"Ambition outstrips practice: commitment exceeds capacity by "
-            f"{fmt_number(e.value)} points on average (gap {e.text()})."
+            f"{e.text()} points on average."
         )
+    sign = -1 if e.value < 0 else 1
     return Finding(
         id="gap",
         sentence=sentence,
-        supported=(positive or negative) and e.n >= a.k,
+        supported=significant(c, sign=sign) and disclosed(a, e),
         estimate=e,
+        evidence=f"paired within respondents, {p_text(c.p_value)}",
     )
 
 
 def gap_in_every_block(a: WaveAnalysis) -> Finding:
-    ok = all(c.difference.value > 0 and c.p_adjusted < ALPHA for c in a.block_gaps)
+    if not a.block_gaps:
+        return _absent("gap-every-block")
+    ok = all(significant(c, sign=1) for c in a.block_gaps)
     smallest = min(a.block_gaps, key=lambda c: c.difference.value)
     return Finding(
         id="gap-every-block",
@@ -90,25 +123,28 @@ def gap_in_every_block(a: WaveAnalysis) -> Finding:
             "Commitment exceeds capacity in every one of the six building blocks; the "
             f"smallest gap is in {smallest.a}, {smallest.difference.text()}."
         ),
-        supported=ok,
+        supported=ok and disclosed(a, *(c.difference for c in a.block_gaps)),
         estimate=smallest.difference,
-        evidence="each block's gap tested against zero, Holm-adjusted",
+        evidence=f"each block's gap tested against zero, largest Holm-adjusted "
+        f"{p_text(max(c.p_adjusted for c in a.block_gaps))}",
     )
 
 
 def widest_sector_gap(a: WaveAnalysis) -> Finding:
-    """ "The X sector shows the widest gap" only if significantly wider than the next."""
+    """ "The X sector shows the widest gap" only if significantly wider than every other."""
     c = a.widest_gap
     e = a.widest_gap_estimate
     if c is None or e is None:
-        return Finding("widest-gap", "", supported=False)
+        return _absent("widest-gap")
+    family = a.widest_gap_family
     return Finding(
         id="widest-gap",
         sentence=(
             f"The {sector_phrase(c.a)} shows the widest gap between ambition and practice, "
             f"{e.text()} points, significantly wider than the {sector_phrase(c.b)}."
         ),
-        supported=c.difference.value > 0 and c.p_adjusted < ALPHA,
+        supported=all(significant(f, sign=1) for f in family)
+        and disclosed(a, e, *(f.difference for f in family)),
         estimate=e,
         evidence=_diff_evidence(c, "difference in gap"),
     )
@@ -116,18 +152,18 @@ def widest_sector_gap(a: WaveAnalysis) -> Finding:
 
 def citizens_lag(a: WaveAnalysis) -> Finding:
     cs = a.citizens_vs_others
-    if not cs:
-        return Finding("citizens-lag", "", supported=False)
-    ok = all(c.difference.value < 0 and c.p_adjusted < ALPHA for c in cs)
+    e = a.overall.get("citizens")
+    if not cs or e is None:
+        return _absent("citizens-lag")
+    ok = all(significant(c, sign=-1) for c in cs)
     closest = max(cs, key=lambda c: c.difference.value)
-    e: Estimate = a.overall.get("citizens", closest.difference)
     return Finding(
         id="citizens-lag",
         sentence=(
             f"Engaging citizens lags behind collaboration between organisations: {cs[0].a}, "
             f"at {e.text()}, scores below each of the other five blocks."
         ),
-        supported=ok,
+        supported=ok and disclosed(a, e, *(c.difference for c in cs)),
         estimate=e,
         evidence=_diff_evidence(closest, f"smallest difference, against {closest.b}"),
     )
@@ -137,15 +173,15 @@ def environment_hinders(a: WaveAnalysis) -> Finding:
     c = a.environment
     hinders = a.overall.get("environment_hinders")
     helps = a.overall.get("environment_helps")
-    if hinders is None or helps is None:
-        return Finding("environment", "", supported=False)
+    if c is None or hinders is None or helps is None:
+        return _absent("environment")
     return Finding(
         id="environment",
         sentence=(
             "Leaders say their operating environment holds them back more than it helps: "
             f"they rate its hindrances at {hinders.text()} and its help at {helps.text()}."
         ),
-        supported=c.difference.value > 0 and c.p_adjusted < ALPHA,
+        supported=significant(c, sign=1) and disclosed(a, hinders, helps, c.difference),
         estimate=c.difference,
         evidence=_diff_evidence(c, "hinders minus helps"),
     )
@@ -153,14 +189,14 @@ def environment_hinders(a: WaveAnalysis) -> Finding:
 
 def index_predicts_outcomes(a: WaveAnalysis) -> Finding:
     r = a.validation.correlation
-    est = Estimate(r.r, r.low, r.high, r.n)
+    est = Estimate(r.r, r.ci_lower, r.ci_upper, r.n)
     return Finding(
         id="validity",
         sentence=(
             "Readiness goes with results: organisations with higher index scores report "
             f"more from collaboration (correlation {est.text(digits=2)})."
         ),
-        supported=r.low > 0,
+        supported=math.isfinite(r.ci_lower) and r.ci_lower > 0 and a.validation.published,
         estimate=est,
     )
 

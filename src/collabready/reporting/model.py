@@ -88,6 +88,8 @@ class Cell:
     status: CellStatus = CellStatus.TEXT
     #: a second line under the figure, such as its confidence interval
     detail: str = ""
+    #: the confidence interval behind the figure, at full precision (``data-ci``)
+    ci: tuple[float, float] | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -110,6 +112,7 @@ class Cell:
             value=e.value,
             status=CellStatus.SHOWN,
             detail=f"{lo} to {hi}",
+            ci=(e.ci_low, e.ci_high),
         )
 
     @staticmethod

@@ -11,6 +11,7 @@ import polars as pl
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
 from collabready.reporting.analysis import (
+    DEFAULT_K,
     SECTION_COLUMNS,
     Step,
     WaveData,
@@ -18,6 +19,8 @@ from collabready.reporting.analysis import (
     frame_sha256,
     label_for,
     prepare,
+    protect_counts,
+    variable_title,
 )
 from collabready.reporting.blocks import (
     breakdown_chart,
@@ -27,8 +30,8 @@ from collabready.reporting.blocks import (
     estimates_chart,
     estimates_table,
     p_value,
+    suppression_note,
 )
-from collabready.reporting.disclosure import DEFAULT_K
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -42,6 +45,7 @@ from collabready.reporting.model import (
     fmt_number,
 )
 from collabready.reporting.wave import WaveAnalysis, analyse_wave
+from collabready.stats import Margins
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ def national_report(
     *,
     responses: pl.DataFrame,
     instrument: Instrument,
-    margins: pl.DataFrame | None,
+    margins: pl.DataFrame | Margins | None,
     k: int = DEFAULT_K,
     roundtable: str | None = None,
     fieldwork: Fieldwork | None = None,
@@ -69,7 +73,13 @@ def national_report(
     generated_at: datetime | None = None,
     step: Step = _no_step,
 ) -> Report:
-    """Build the national report from responses (one row per respondent) and margins."""
+    """Build the national report from responses (one row per respondent) and margins.
+
+    ``margins`` is a table in the margins-file layout (variable, level,
+    population_total) or :class:`collabready.stats.Margins` (as
+    :func:`collabready.stats.read_margins_csv` returns); ``None`` leaves the
+    sample unweighted.
+    """
     step("score")
     data = prepare(responses, instrument)
     analysis = analyse_wave(data=data, margins=margins, k=k, step=step)
@@ -95,6 +105,7 @@ def national_report(
         _value(analysis),
         appendices.taking_action(instrument),
         appendices.sample_profile(data=data, weights=weights, k=k),
+        *_item_statistics(analysis),
         appendices.questionnaire(instrument),
         *((appendices.markdown_note(roundtable),) if roundtable else ()),
         appendices.stamp_section(stamp),
@@ -154,18 +165,21 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
                 "matches the population on each. Weighting diagnostics:"
             )
         )
+        d = w.diagnostics
         content.append(
             DefinitionList(
                 (
-                    ("Design effect (Kish)", fmt_number(w.kish_deff, digits=2)),
-                    ("Effective sample size", f"{w.n_effective:,.0f}"),
+                    ("Design effect from weighting (Kish)", fmt_number(d.kish_deff, digits=2)),
+                    ("Effective sample size", f"{d.effective_n:,.0f} of {d.n:,}"),
                     (
                         "Weights",
-                        f"{w.weight_min:,.1f} to {w.weight_max:,.1f} (CV {w.weight_cv:.2f})",
+                        f"{d.minimum:,.1f} to {d.maximum:,.1f} (ratio {d.ratio:,.1f}, "
+                        f"CV {d.cv:.2f})",
                     ),
                     (
                         "Raking",
-                        f"converged in {w.iterations} iterations (residual {w.max_residual:.1e})",
+                        f"converged in {w.iterations} iterations (largest relative margin "
+                        f"residual {w.max_residual:.1e})",
                     ),
                 )
             )
@@ -173,14 +187,30 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
         content.append(_margins_table(a))
     else:
         content.append(Paragraph("No population margins were supplied: figures are unweighted."))
+    clusters = (
+        f"treating the {a.n_organisations:,} organisations as clusters (primary sampling "
+        "units), so that respondents from the same organisation are not counted as "
+        "independent"
+        if a.data.clustered
+        else "treating respondents as independent (the data have no organisation identifier)"
+    )
+    calibration = (
+        "The standard errors allow for the raking: the influence values are replaced by "
+        "their residuals from the weighting margins before they are summed, as R's survey "
+        "package does after rake(). "
+        if a.weighting
+        else ""
+    )
     content.append(
         Paragraph(
             "Confidence intervals are design-based: standard errors by Taylor linearisation, "
-            "treating respondents from the same organisation as a cluster, with t intervals on "
-            f"{a.design.df:,} degrees of freedom. Subgroup figures are domain estimates. "
-            "Differences between blocks are paired within respondents; differences between "
-            "subgroups take account of the covariance of the two estimates. Where several "
-            "comparisons are made together, p-values are adjusted by Holm's method."
+            f"{clusters}. {calibration}Intervals are Student t intervals on the design's "
+            f"{a.design.df:,} degrees of freedom (clusters minus one). Subgroup figures are "
+            "domain estimates, computed within the whole sample's design. Differences between "
+            "blocks, and commitment against capacity, are paired within respondents; "
+            "differences between subgroups take account of the covariance of the two "
+            "estimates. Where several comparisons are made together, p-values are adjusted "
+            "by Holm's method. A finding is stated only where its test passes at the 5% level."
         )
     )
     content.append(
@@ -196,12 +226,16 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
 
 def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
     sector = a.data.profile["sector"]
+    counts = [int(np.sum(sector == lv)) for lv, _ in fw.invited]
+    status = protect_counts(counts, k=a.k, keys=[lv for lv, _ in fw.invited])
     rows = []
-    for lv, invited in fw.invited:
-        n = int(np.sum(sector == lv))
-        label = Cell.label(label_for(a.data.instrument, lv and "sector", lv))
-        if n < a.k:
-            rows.append((label, Cell.count(invited), Cell.hidden(), Cell.hidden()))
+    for (lv, invited), n, st in zip(fw.invited, counts, status, strict=True):
+        label = Cell.label(label_for(a.data.instrument, "sector", lv))
+        if st != "shown":
+            hidden = Cell.hidden(
+                CellStatus.SECONDARY if st == "secondary" else CellStatus.SUPPRESSED
+            )
+            rows.append((label, Cell.count(invited), hidden, hidden))
         else:
             rows.append((label, Cell.count(invited), Cell.count(n), Cell.number(100 * n / invited)))
     return Table(
@@ -209,7 +243,7 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
         "Response rates by sector",
         ("Sector", "Invited", "Responded", "Response rate (%)"),
         tuple(rows),
-        (),
+        (suppression_note(a.k),) if any(s != "shown" for s in status) else (),
         a.k,
     )
 
@@ -217,25 +251,31 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
 def _margins_table(a: WaveAnalysis) -> Table:
     assert a.weighting is not None
     rows = []
-    for var, lv, total in a.weighting.margins:
+    any_hidden = False
+    for var in a.weighting.variables:
+        levels = [(lv, t) for v, lv, t in a.weighting.margins if v == var]
         values = a.data.profile[var]
-        mask = values == lv
-        n = int(mask.sum())
-        wt = float(a.design.weights[mask].sum())
-        label = Cell.label(f"{var}: {label_for(a.data.instrument, var, lv)}")
-        total_cell = Cell(f"{total:,.0f}", total, CellStatus.SHOWN)
-        if n < a.k:
-            rows.append((label, total_cell, Cell.hidden(), Cell.hidden()))
-        else:
-            rows.append(
-                (label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.SHOWN))
-            )
+        masks = [values == lv for lv, _ in levels]
+        counts = [int(m.sum()) for m in masks]
+        status = protect_counts(counts, k=a.k, keys=[lv for lv, _ in levels])
+        for (lv, total), mask, n, st in zip(levels, masks, counts, status, strict=True):
+            wt = float(a.design.weights[mask].sum())
+            label = Cell.label(f"{variable_title(var)}: {label_for(a.data.instrument, var, lv)}")
+            total_cell = Cell(f"{total:,.0f}", total, CellStatus.SHOWN)
+            if st != "shown":
+                any_hidden = True
+                st_cell = CellStatus.SECONDARY if st == "secondary" else CellStatus.SUPPRESSED
+                rows.append((label, total_cell, Cell.hidden(st_cell), Cell.hidden(st_cell)))
+            else:
+                rows.append(
+                    (label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.SHOWN))
+                )
     return Table(
         "weighting-margins",
         "Weighting margins: population totals, sample counts and weighted totals",
         ("Margin", "Population", "Respondents", "Weighted total"),
         tuple(rows),
-        (),
+        (suppression_note(a.k),) if any_hidden else (),
         a.k,
     )
 
@@ -246,14 +286,14 @@ def _index(a: WaveAnalysis) -> Section:
     main = estimates_table(
         table_id="index-overall",
         caption="The index, commitment, capacity and gap, all respondents",
-        rows={column_title(inst, c): ov[c] for c in ("index", "commitment", "capacity", "gap")},
+        rows={column_title(inst, c): ov.get(c) for c in ("index", "commitment", "capacity", "gap")},
         label_title="Measure",
         k=a.k,
     )
     block_chart = estimates_chart(
         chart_id="blocks",
         title="Block scores, all respondents",
-        rows=[(b.title.get(), "", ov[b.id]) for b in inst.blocks],
+        rows=[(b.title.get(), "", ov.get(b.id)) for b in inst.blocks],
         label_title="Block",
         k=a.k,
     )
@@ -305,8 +345,8 @@ def _gap(a: WaveAnalysis) -> Section:
     ov = a.overall
     rows = []
     for b in inst.blocks:
-        rows.append((b.title.get(), "Commitment", ov[f"{b.id}_commitment"]))
-        rows.append((b.title.get(), "Capacity", ov[f"{b.id}_capacity"]))
+        rows.append((b.title.get(), "Commitment", ov.get(f"{b.id}_commitment")))
+        rows.append((b.title.get(), "Capacity", ov.get(f"{b.id}_capacity")))
     cc = estimates_chart(
         chart_id="commitment-capacity",
         title="Commitment and capacity by block",
@@ -415,73 +455,104 @@ def _citizens(a: WaveAnalysis) -> Section:
 def _value(a: WaveAnalysis) -> Section:
     v = a.validation
     r = v.correlation
-    coef_rows = tuple(
-        (
-            Cell.label(c.term),
-            Cell.number(c.estimate, digits=3),
-            Cell(
-                f"{fmt_number(c.low, digits=3)} to {fmt_number(c.high, digits=3)}",
-                c.low,
-                CellStatus.SHOWN,
-            ),
-            Cell(p_value(c.p_value), c.p_value, CellStatus.SHOWN),
+    content: list[Paragraph | FindingList | Table] = []
+    if v.published and np.isfinite(r.r):
+        content.append(
+            Paragraph(
+                "If the index measures readiness, organisations that score higher should report "
+                "more from collaboration. The outcomes score (better outcomes for people, "
+                "efficiency, innovation) is compared with the index: weighted correlation "
+                f"r = {fmt_number(r.r, digits=2)} (95% CI {fmt_number(r.ci_lower, digits=2)} "
+                f"to {fmt_number(r.ci_upper, digits=2)}, n = {r.n:,}; design-based interval "
+                "on Fisher's z, organisations as clusters)."
+            )
         )
-        for c in v.coefficients
-    )
-    reg = Table(
-        "validation-regression",
-        f"Design-based regression of the outcomes score on the six block scores "
-        f"(n = {v.n:,}, R² = {v.r_squared:.2f})",
-        ("Term", "Coefficient", "95% CI", "p"),
-        coef_rows,
-        (),
-        a.k,
-    )
-    content: list[Paragraph | FindingList | Table] = [
-        Paragraph(
-            "If the index measures readiness, organisations that score higher should report "
-            "more from collaboration. The outcomes score (better outcomes for people, "
-            "efficiency, innovation) is compared with the index: "
-            f"weighted correlation r = {fmt_number(r.r, digits=2)} (95% CI "
-            f"{fmt_number(r.low, digits=2)} to {fmt_number(r.high, digits=2)}, n = {r.n:,})."
-        ),
-        FindingList((findings.index_predicts_outcomes(a),)),
-        reg,
-    ]
+    else:
+        content.append(
+            Paragraph(
+                f"The correlation of the index with the outcomes score is not shown: fewer than "
+                f"{a.k} respondents answered both."
+            )
+        )
+    content.append(FindingList((findings.index_predicts_outcomes(a),)))
+    reg = v.regression
+    if reg is not None:
+        coef_rows = tuple(
+            (
+                Cell.label("Intercept" if term == "(Intercept)" else term),
+                Cell.number(float(reg.estimate[j]), digits=3),
+                Cell(
+                    f"{fmt_number(float(reg.ci_low[j]), digits=3)} to "
+                    f"{fmt_number(float(reg.ci_high[j]), digits=3)}",
+                    float(reg.ci_low[j]),
+                    CellStatus.SHOWN,
+                    ci=(float(reg.ci_low[j]), float(reg.ci_high[j])),
+                ),
+                Cell(p_value(float(reg.p_value[j])), float(reg.p_value[j]), CellStatus.SHOWN),
+            )
+            for j, term in enumerate(reg.terms)
+        )
+        content.append(
+            Table(
+                "validation-regression",
+                "Design-based regression of the outcomes score on the six block scores "
+                f"(n = {reg.n:,}, R² = {reg.r_squared:.2f}, {reg.df:,} df)",
+                ("Term", "Coefficient", "95% CI", "p"),
+                coef_rows,
+                (
+                    "Weighted least squares; standard errors by linearisation through the "
+                    "survey design (calibration and clusters), as R's svyglm.",
+                ),
+                a.k,
+            )
+        )
     rel = _reliability_table(a)
     if rel is not None:
         content += [
             Paragraph(
                 "Reliability: Cronbach's alpha with its Feldt 95% interval and McDonald's "
-                "omega (one factor) for each block and its commitment and capacity subscales."
+                "omega (one factor) for each block and its commitment and capacity subscales, "
+                "from the unweighted responses (reverse-worded statements flipped; "
+                "respondents with every statement of the scale answered)."
             ),
             rel,
         ]
-    else:
-        content.append(Paragraph("Reliability estimates are not available in this version."))
+        content.append(
+            Paragraph(
+                "Each statement's correlation with the rest of its block is in the appendix "
+                "on statement reliability."
+            )
+        )
     return Section("value", "Assessing the value of the index", tuple(content))
 
 
 def _reliability_table(a: WaveAnalysis) -> Table | None:
     if a.reliability is None:
         return None
-    frame = a.reliability.to_frame()  # type: ignore[attr-defined]
     inst = a.data.instrument
-    rows = []
-    for rec in frame.to_dicts() if hasattr(frame, "to_dicts") else frame.to_dict("records"):
+    scales = a.reliability.scales
+    status = protect_counts([s.alpha.n for s in scales], k=a.k)
+    rows: list[tuple[Cell, ...]] = []
+    for s, st in zip(scales, status, strict=True):
+        label = Cell.label(column_title(inst, s.scale))
+        if st != "shown":
+            rows.append((label, Cell.count(s.alpha.k), *([Cell.hidden()] * 4)))
+            continue
+        omega = s.omega.omega_total if s.omega is not None else float("nan")
         rows.append(
             (
-                Cell.label(column_title(inst, str(rec["scale"]))),
-                Cell.count(int(rec["k"])),
-                Cell.count(int(rec["n"])),
-                Cell.number(float(rec["alpha"]), digits=2),
+                label,
+                Cell.count(s.alpha.k),
+                Cell.count(s.alpha.n),
+                Cell.number(s.alpha.alpha, digits=2),
                 Cell(
-                    f"{fmt_number(float(rec['alpha_ci_lower']), digits=2)} to "
-                    f"{fmt_number(float(rec['alpha_ci_upper']), digits=2)}",
-                    float(rec["alpha_ci_lower"]),
+                    f"{fmt_number(s.alpha.ci_lower, digits=2)} to "
+                    f"{fmt_number(s.alpha.ci_upper, digits=2)}",
+                    s.alpha.ci_lower,
                     CellStatus.SHOWN,
+                    ci=(s.alpha.ci_lower, s.alpha.ci_upper),
                 ),
-                Cell.number(float(rec["omega_total"]), digits=2),
+                Cell.number(omega, digits=2),
             )
         )
     return Table(
@@ -489,7 +560,55 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
         "Reliability of each block and subscale",
         ("Scale", "Items", "Respondents", "Alpha", "95% CI", "Omega"),
         tuple(rows),
-        (),
+        (suppression_note(a.k),) if any(st != "shown" for st in status) else (),
+        a.k,
+    )
+
+
+def _item_statistics(a: WaveAnalysis) -> tuple[Section, ...]:
+    table = _item_rest_table(a)
+    if table is None:
+        return ()
+    intro = Paragraph(
+        "For each statement: its correlation with the sum of the other statements of its "
+        "block (item–rest correlation, reverse-worded statements flipped), and the block's "
+        "Cronbach's alpha if the statement were left out. A statement that correlates weakly "
+        "with the rest, or whose removal raises alpha, measures something else."
+    )
+    return (Section("item-statistics", "Statement reliability", (intro, table), appendix=True),)
+
+
+def _item_rest_table(a: WaveAnalysis) -> Table | None:
+    """Item–rest correlation and alpha if deleted, for each statement within its block."""
+    if a.reliability is None:
+        return None
+    inst = a.data.instrument
+    blocks = [s for s in a.reliability.scales if s.dimension is None]
+    status = protect_counts([s.alpha.n for s in blocks], k=a.k)
+    text = {i.id: i.text.get() for b in inst.blocks for i in b.items}
+    rows: list[tuple[Cell, ...]] = []
+    for s, st in zip(blocks, status, strict=True):
+        title = column_title(inst, s.scale)
+        for item, rest, deleted in zip(
+            s.alpha.items, s.alpha.item_rest, s.alpha.alpha_if_deleted, strict=True
+        ):
+            head = (Cell.label(item), Cell.label(title), Cell.label(text.get(item, "")))
+            if st != "shown":
+                rows.append((*head, Cell.hidden(), Cell.hidden()))
+            else:
+                rows.append(
+                    (
+                        *head,
+                        Cell.number(rest, digits=2),
+                        Cell.number(deleted, digits=2),
+                    )
+                )
+    return Table(
+        "item-rest",
+        "Statements: correlation with the rest of their block, and the block's alpha without them",
+        ("Item", "Block", "Statement", "Item–rest r", "Alpha if deleted"),
+        tuple(rows),
+        (suppression_note(a.k),) if any(st != "shown" for st in status) else (),
         a.k,
     )
 

@@ -15,10 +15,18 @@ import polars as pl
 
 from collabready.errors import UserError
 from collabready.instrument.model import Instrument
-from collabready.reporting import appendices, engine
-from collabready.reporting.analysis import estimate_of, frame_sha256, label_for, prepare
+from collabready.reporting import appendices
+from collabready.reporting.analysis import (
+    DEFAULT_K,
+    WaveData,
+    design_for,
+    frame_sha256,
+    label_for,
+    prepare,
+    protect_counts,
+    table_positions,
+)
 from collabready.reporting.charts import Point, estimate_chart
-from collabready.reporting.disclosure import DEFAULT_K
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -32,6 +40,7 @@ from collabready.reporting.model import (
     fmt_number,
 )
 from collabready.scoring import score_organisations
+from collabready.stats import Factor, estimate_means
 
 
 class SubjectNotFoundError(UserError, ValueError):
@@ -172,20 +181,17 @@ def _blocks_table(instrument: Instrument, values: dict[str, float]) -> Table:
 
 def _peers(
     *,
-    data: object,
+    data: WaveData,
     own: np.ndarray,
     sector: str,
     values: dict[str, float],
     k: int,
     instrument: Instrument,
 ) -> Section:
-    from collabready.reporting.analysis import WaveData
-
-    assert isinstance(data, WaveData)
     peer = (data.profile["sector"] == sector) & ~own
     n_peers = int(peer.sum())
     label = label_for(instrument, "sector", sector)
-    if n_peers < k:
+    if protect_counts([n_peers], k=k) != ["shown"]:
         return Section(
             "peers",
             "Compared with your sector",
@@ -196,16 +202,35 @@ def _peers(
                 ),
             ),
         )
-    design = engine.Design.of(np.ones(n_peers), data.organisation_id[peer])
+    # the peers are a domain of the (unweighted) design of the whole sample,
+    # organisations as clusters
+    design = design_for(data, None)
+    peers = Factor(codes=np.where(peer, 0, -1).astype(np.intp), levels=("peers",))
+    measures = [("index", "Index")] + [(b.id, b.title.get()) for b in instrument.blocks]
+    table = estimate_means(
+        design=design,
+        variables={col: data.col(col) for col, _ in measures},
+        by={"peers": peers},
+        overall=False,
+    )
+    pos = table_positions(table)
+    index = [pos[(col, "peers", "peers")] for col, _ in measures]
+    status = protect_counts([int(table.n[i]) for i in index], k=k)
     rows = []
-    for col, title in [("index", "Index")] + [(b.id, b.title.get()) for b in instrument.blocks]:
-        peer_values = data.col(col)[peer]
-        est = estimate_of(engine.domain_means(y=peer_values.astype(np.float64), design=design), 0)
+    for (col, title), i, st in zip(measures, index, status, strict=True):
+        est = Estimate(
+            float(table.estimate[i]),
+            float(table.ci_low[i]),
+            float(table.ci_high[i]),
+            int(table.n[i]),
+            float(table.se[i]),
+        )
         mine = values[col]
-        answered = peer_values[~np.isnan(peer_values)]
-        if est.n < k or np.isnan(mine):
+        if st != "shown" or np.isnan(mine):
             rows.append((Cell.label(title), Cell.number(mine), *([Cell.hidden()] * 3)))
             continue
+        peer_values = data.col(col)[peer]
+        answered = peer_values[~np.isnan(peer_values)]
         share = 100 * float(np.mean(answered < mine))
         rows.append(
             (
@@ -216,15 +241,16 @@ def _peers(
                 Cell(f"{share:.0f}%", share, CellStatus.SHOWN),
             )
         )
-    table = Table(
+    peers_table = Table(
         "peers-table",
         f"Your scores against the {label.lower()} ({n_peers:,} other respondents)",
         ("Measure", "You", "Sector average", "Difference", "Peers you score above"),
         tuple(rows),
         (
-            "The sector average is unweighted, with its 95% confidence interval beneath it.",
+            "The sector average is unweighted, with its 95% confidence interval beneath it "
+            "(organisations as clusters).",
             f"[c] suppressed: fewer than {k} peers answered.",
         ),
         k,
     )
-    return Section("peers", "Compared with your sector", (table,))
+    return Section("peers", "Compared with your sector", (peers_table,))

@@ -9,15 +9,18 @@ import polars as pl
 
 from collabready.errors import UserError
 from collabready.instrument.model import Instrument
-from collabready.reporting import appendices, engine
+from collabready.reporting import appendices
 from collabready.reporting.analysis import (
+    DEFAULT_K,
     Contrast,
-    WaveData,
     breakdown,
-    estimate_of,
+    design_for,
+    domain_contrasts,
     frame_sha256,
+    holm,
     label_for,
     prepare,
+    table_positions,
     weight,
 )
 from collabready.reporting.blocks import (
@@ -27,8 +30,7 @@ from collabready.reporting.blocks import (
     estimates_chart,
     p_text,
 )
-from collabready.reporting.disclosure import DEFAULT_K
-from collabready.reporting.findings import sector_phrase
+from collabready.reporting.findings import disclosed_counts, sector_phrase
 from collabready.reporting.model import (
     Estimate,
     Finding,
@@ -38,28 +40,21 @@ from collabready.reporting.model import (
     ReportKind,
     Section,
 )
+from collabready.stats import Factor, Margins, PAdjust, estimate_means
+
+#: The level of the comparison group in the sector/others grouping.
+OTHERS = "all other sectors"
 
 
 class SectorError(UserError, ValueError):
     """The sector asked for cannot be briefed on."""
 
 
-def _contrast(
-    *, data: WaveData, design: engine.Design, in_sector: np.ndarray, column: str, a: str, b: str
-) -> tuple[Contrast, Estimate, Estimate]:
-    domain = np.where(in_sector, 0, 1).astype(np.int64)
-    res = engine.domain_means(y=data.col(column), design=design, domain=domain, n_domains=2)
-    d = res.diff(0, 1, design)
-    n = int(res.n[0] + res.n[1])
-    c = Contrast(a, b, Estimate(d.estimate, d.low, d.high, n, d.se), d.p_value, d.p_value)
-    return c, estimate_of(res, 0), estimate_of(res, 1)
-
-
 def sector_briefing(
     *,
     responses: pl.DataFrame,
     instrument: Instrument,
-    margins: pl.DataFrame | None,
+    margins: pl.DataFrame | Margins | None,
     sector: str,
     k: int = DEFAULT_K,
     data_sha256: str | None = None,
@@ -79,32 +74,84 @@ def sector_briefing(
             f"sector {sector!r}: {n_in} respondents in the sector and {n_out} outside it; "
             f"a briefing needs at least {k} in each (disclosure control)"
         )
-    w, summary = weight(data, margins)
-    weights = w.weights if w is not None else np.ones(len(data))
-    design = engine.Design.of(weights, data.organisation_id)
+    raking, summary = weight(data, margins)
+    design = design_for(data, raking)
     label = label_for(instrument, "sector", sector)
     name = sector_phrase(label)
     others = "All other sectors"
+    group = Factor(codes=np.where(in_sector, 0, 1).astype(np.intp), levels=(sector, OTHERS))
+    labels = {sector: name, OTHERS: others}
 
-    contrasts = []
+    # block means in and out of the sector (domain estimates) ...
+    blocks = instrument.block_ids
+    means = estimate_means(
+        design=design,
+        variables={b: data.col(b) for b in blocks},
+        by={"group": group},
+        overall=False,
+    )
+    pos = table_positions(means)
+
+    def est(column: str, level: str) -> Estimate:
+        i = pos[(column, "group", level)]
+        return Estimate(
+            float(means.estimate[i]),
+            float(means.ci_low[i]),
+            float(means.ci_high[i]),
+            int(means.n[i]),
+            float(means.se[i]),
+        )
+
     rows = []
     for b in instrument.blocks:
-        c, e_in, e_out = _contrast(
-            data=data, design=design, in_sector=in_sector, column=b.id, a=b.title.get(), b=""
+        rows += [
+            (b.title.get(), label, est(b.id, sector)),
+            (b.title.get(), others, est(b.id, OTHERS)),
+        ]
+    # ... and their differences, Holm-adjusted over the six blocks as one family
+    contrasts: list[Contrast] = []
+    for b in instrument.blocks:
+        (c,) = domain_contrasts(
+            data=data,
+            design=design,
+            column=b.id,
+            factor=group,
+            pairs=[(sector, OTHERS)],
+            labels=labels,
+            adjust=PAdjust.NONE,
         )
-        contrasts.append(c)
-        rows += [(b.title.get(), label, e_in), (b.title.get(), others, e_out)]
-    adj = engine.holm([c.p_value for c in contrasts])
-    contrasts = [
-        Contrast(c.a, f"{others.lower()}", c.difference, c.p_value, p, "holm")
-        for c, p in zip(contrasts, adj, strict=True)
-    ]
-    idx, idx_in, idx_out = _contrast(
-        data=data, design=design, in_sector=in_sector, column="index", a=name, b=others
-    )
-    gap, gap_in, gap_out = _contrast(
-        data=data, design=design, in_sector=in_sector, column="gap", a=name, b=others
-    )
+        contrasts.append(
+            Contrast(b.title.get(), others.lower(), c.difference, c.p_value, c.p_value)
+        )
+    contrasts = list(holm(contrasts))
+
+    def contrast(column: str) -> tuple[Contrast, Estimate, Estimate]:
+        (c,) = domain_contrasts(
+            data=data,
+            design=design,
+            column=column,
+            factor=group,
+            pairs=[(sector, OTHERS)],
+            labels=labels,
+            adjust=PAdjust.NONE,
+        )
+        m = estimate_means(
+            design=design, variables={column: data.col(column)}, by={"group": group}, overall=False
+        )
+        e_in, e_out = (
+            Estimate(
+                float(m.estimate[i]),
+                float(m.ci_low[i]),
+                float(m.ci_high[i]),
+                int(m.n[i]),
+                float(m.se[i]),
+            )
+            for i in (0, 1)
+        )
+        return c, e_in, e_out
+
+    idx, idx_in, idx_out = contrast("index")
+    gap, gap_in, gap_out = contrast("gap")
 
     def compare(c: Contrast, what: str, e_in: Estimate, e_out: Estimate) -> Finding:
         higher = c.difference.value > 0
@@ -114,7 +161,8 @@ def sector_briefing(
                 f"The {name}'s {what} is {'higher' if higher else 'lower'} than in other "
                 f"sectors: {e_in.text()} against {e_out.text()}."
             ),
-            supported=c.p_adjusted < 0.05,
+            supported=bool(c.p_adjusted < 0.05)
+            and disclosed_counts([e_in.n, e_out.n, c.difference.n], k=k),
             estimate=e_in,
             evidence=f"difference {c.difference.text()}, {p_text(c.p_value)}",
         )
@@ -124,7 +172,7 @@ def sector_briefing(
             Finding(
                 "sector-n",
                 f"{n_in:,} respondents in the {name}; {n_out:,} in other sectors.",
-                supported=True,
+                supported=disclosed_counts([n_in, n_out], k=k),
             ),
             compare(idx, "index", idx_in, idx_out),
             compare(gap, "gap between commitment and capacity", gap_in, gap_out),
@@ -144,15 +192,13 @@ def sector_briefing(
         contrasts=contrasts,
         k=k,
     )
-    # within the sector: by sub-sector and by size
-    subset = _subset(data, in_sector)
-    sub_design = engine.Design.of(weights[in_sector], data.organisation_id[in_sector])
+    # within the sector: by sub-sector, size and role (domains of the whole design)
     within = []
     for var in ("subsector", "size", "role"):
-        if var not in subset.profile:
+        if var not in data.profile:
             continue
-        bd, _, _ = breakdown(
-            data=subset, design=sub_design, variable=var, columns=("index", "gap"), k=k
+        bd = breakdown(
+            data=data, design=design, variable=var, columns=("index", "gap"), k=k, within=in_sector
         )
         t = breakdown_table(
             table_id=f"sector-by-{var}",
@@ -189,7 +235,8 @@ def sector_briefing(
     method = Paragraph(
         ("Weighted by raking to the population margins. " if summary else "Unweighted. ")
         + "Sub-sector figures within the sector are domain estimates; differences from other "
-        "sectors take account of the design, and the six block comparisons are Holm-adjusted. "
+        "sectors take account of the design (organisations as clusters, calibration-aware "
+        "standard errors), and the six block comparisons are Holm-adjusted. "
         f"No figure rests on fewer than {k} respondents."
     )
     sections = (
@@ -206,20 +253,4 @@ def sector_briefing(
         sections=sections,
         stamp=stamp,
         keywords=("collaboration", "readiness", sector, instrument.key),
-    )
-
-
-def _subset(data: WaveData, mask: np.ndarray) -> WaveData:
-    from collabready.scoring import ScoreResult
-
-    s = data.scores
-    scores = ScoreResult(s.instrument_key, s.columns, s.values[mask], s.level[mask], s.level_ids)
-    return WaveData(
-        data.instrument,
-        scores,
-        data.codes[mask],
-        {k: v[mask] for k, v in data.profile.items()},
-        data.respondent_id[mask],
-        data.organisation_id[mask],
-        data.complete[mask],
     )

@@ -1,4 +1,8 @@
-"""The national analysis of a wave: weights, estimates, comparisons, validation."""
+"""The national analysis of a wave: weights, estimates, comparisons, validation.
+
+Every figure comes from :mod:`collabready.stats` (see docs/reporting.md for
+which function computes which figure).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import polars as pl
 
-from collabready.reporting import engine
 from collabready.reporting.analysis import (
     GROUPS,
     MAIN_COLUMNS,
@@ -20,22 +24,49 @@ from collabready.reporting.analysis import (
     WeightingSummary,
     _no_step,
     breakdown,
-    difference_estimate,
+    breakdowns,
+    design_for,
+    domain_contrasts,
+    factor_of,
+    holm,
     overall,
-    paired,
+    paired_contrast,
+    protect_counts,
     weight,
 )
 from collabready.reporting.model import Estimate
+from collabready.stats import (
+    CorrelationMethod,
+    CorrelationResult,
+    Margins,
+    PAdjust,
+    RegressionResult,
+    ReliabilityTable,
+    SurveyDesign,
+    design_regression,
+    index_outcomes_correlation,
+    instrument_reliability,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Validation:
-    """ "Assessing the value of the index"."""
+    """ "Assessing the value of the index": correlation and regression, from the engine.
 
-    correlation: engine.Correlation
-    coefficients: tuple[engine.Coefficient, ...]
-    r_squared: float
-    n: int
+    ``published`` is False when fewer than k respondents are behind them.
+    """
+
+    correlation: CorrelationResult
+    regression: RegressionResult | None
+    published: bool
+
+    @property
+    def r_squared(self) -> float:
+        return float("nan") if self.regression is None else self.regression.r_squared
+
+    @property
+    def n(self) -> int:
+        return 0 if self.regression is None else self.regression.n
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +74,26 @@ class WaveAnalysis:
     data: WaveData
     k: int
     weighting: WeightingSummary | None
-    design: engine.Design
+    design: SurveyDesign
+    #: whole-sample estimates; a measure with fewer than k respondents is absent
     overall: Mapping[str, Estimate]
     breakdowns: Mapping[str, Breakdown]
     block_breakdown: Breakdown
     #: block ids from lowest to highest score
     block_order: tuple[str, ...]
-    lowest_vs_next: Contrast
+    lowest_vs_next: Contrast | None
     citizens_vs_others: tuple[Contrast, ...]
     block_gaps: tuple[Contrast, ...]
+    #: the widest-gap sector against the next widest (first of ``widest_gap_family``)
     widest_gap: Contrast | None
     widest_gap_estimate: Estimate | None
-    environment: Contrast
+    #: the widest-gap sector against every other published sector, Holm-adjusted
+    widest_gap_family: tuple[Contrast, ...]
+    #: commitment minus capacity, paired within respondents
+    overall_gap: Contrast | None
+    environment: Contrast | None
     validation: Validation
-    reliability: object | None
+    reliability: ReliabilityTable | None
 
     @property
     def n(self) -> int:
@@ -64,131 +101,176 @@ class WaveAnalysis:
 
     @property
     def n_organisations(self) -> int:
-        return int(np.unique(self.data.organisation_id).size)
+        return self.data.n_organisations
 
 
 def analyse_wave(
     *,
     data: WaveData,
-    margins: pl.DataFrame | None,
+    margins: pl.DataFrame | Margins | None,
     k: int,
     step: Step = _no_step,
 ) -> WaveAnalysis:
     inst = data.instrument
     step("rake")
-    w, summary = weight(data, margins)
-    weights = w.weights if w is not None else np.ones(len(data))
-    design = engine.Design.of(weights, data.organisation_id)
+    raking, summary = weight(data, margins)
+    design = design_for(data, raking)
     step("estimates")
     blocks = inst.block_ids
     block_cols = tuple(
         c for b in blocks for c in (b, f"{b}_commitment", f"{b}_capacity", f"{b}_gap")
     )
     present_sections = tuple(c for c in SECTION_COLUMNS if c in data.scores.columns)
-    ov = overall(data=data, design=design, columns=MAIN_COLUMNS + block_cols + present_sections)
-    breakdowns: dict[str, Breakdown] = {}
-    gap_by_sector: engine.DomainMeans | None = None
-    sector_levels: list[str] = []
-    for var in GROUPS:
-        if var not in data.profile:
-            continue
-        cols = MAIN_COLUMNS + (present_sections if var == "sector" else ())
-        b, res, levels = breakdown(data=data, design=design, variable=var, columns=cols, k=k)
-        breakdowns[var] = b
-        if var == "sector":
-            gap_by_sector, sector_levels = res["gap"], levels
-    sector_blocks, _, _ = breakdown(
-        data=data, design=design, variable="sector", columns=blocks, k=k
+    ov = overall(
+        data=data, design=design, columns=MAIN_COLUMNS + block_cols + present_sections, k=k
     )
+    groups = [var for var in GROUPS if var in data.profile]
+    by_group = breakdowns(
+        data=data,
+        design=design,
+        variables=[v for v in groups if v != "sector"],
+        columns=MAIN_COLUMNS,
+        k=k,
+    )
+    by_group["sector"] = breakdown(
+        data=data, design=design, variable="sector", columns=MAIN_COLUMNS + present_sections, k=k
+    )
+    by_group = {v: by_group[v] for v in groups}
+    sector_blocks = breakdown(data=data, design=design, variable="sector", columns=blocks, k=k)
 
-    # blocks ranked; the lowest against the next lowest, paired within respondents
-    order = tuple(sorted(blocks, key=lambda b: ov[b].value))
     title = {b.id: b.title.get() for b in inst.blocks}
-    diff, n = paired(data=data, design=design, a=order[0], b=order[1])
-    lowest = Contrast(
-        title[order[0]], title[order[1]], difference_estimate(diff, n), diff.p_value, diff.p_value
+    # blocks ranked; the lowest against the next lowest, paired within respondents
+    ranked = tuple(b for b in sorted(blocks, key=lambda b: ov[b].value if b in ov else np.inf))
+    shown_blocks = [b for b in ranked if b in ov]
+    lowest = None
+    if len(shown_blocks) >= 2:
+        lo, nxt = shown_blocks[0], shown_blocks[1]
+        lowest = paired_contrast(
+            data=data, design=design, first=lo, second=nxt, a=title[lo], b=title[nxt]
+        )
+    cit = "citizens" if "citizens" in blocks else ranked[0]
+    citizens = holm(
+        [
+            paired_contrast(data=data, design=design, first=cit, second=b, a=title[cit], b=title[b])
+            for b in blocks
+            if b != cit
+        ]
     )
-
-    cit = "citizens" if "citizens" in blocks else order[0]
-    raw = [(b, *paired(data=data, design=design, a=cit, b=b)) for b in blocks if b != cit]
-    adj = engine.holm([d.p_value for _, d, _ in raw])
-    citizens = tuple(
-        Contrast(title[cit], title[b], difference_estimate(d, n), d.p_value, p, "holm")
-        for (b, d, n), p in zip(raw, adj, strict=True)
-    )
-    gaps_raw = [
-        (b, *paired(data=data, design=design, a=f"{b}_commitment", b=f"{b}_capacity"))
-        for b in blocks
-    ]
-    gadj = engine.holm([d.p_value for _, d, _ in gaps_raw])
-    block_gaps = tuple(
-        Contrast(title[b], "", difference_estimate(d, n), d.p_value, p, "holm")
-        for (b, d, n), p in zip(gaps_raw, gadj, strict=True)
-    )
-
-    widest: Contrast | None = None
-    widest_est: Estimate | None = None
-    sector = breakdowns.get("sector")
-    if sector is not None and gap_by_sector is not None:
-        shown = [(i, r) for i, r in enumerate(sector.rows) if r.estimates is not None]
-        if len(shown) >= 2:
-            ranked = sorted(shown, key=lambda ir: -ir[1].estimates["gap"].value)  # type: ignore[index]
-            (ia, ra), (ib, rb) = ranked[0], ranked[1]
-            d = gap_by_sector.diff(ia, ib, design)
-            n_ab = int(gap_by_sector.n[ia] + gap_by_sector.n[ib])
-            widest = Contrast(
-                ra.label,
-                rb.label,
-                Estimate(d.estimate, d.low, d.high, n_ab, d.se),
-                d.p_value,
-                d.p_value,
+    block_gaps = holm(
+        [
+            paired_contrast(
+                data=data,
+                design=design,
+                first=f"{b}_commitment",
+                second=f"{b}_capacity",
+                a=title[b],
+                b="",
             )
-            widest_est = ra.estimates["gap"] if ra.estimates else None
-    del sector_levels
+            for b in blocks
+        ]
+    )
 
+    widest, widest_est, family = _widest_gap(data, design, by_group.get("sector"))
+
+    overall_gap = paired_contrast(
+        data=data,
+        design=design,
+        first="commitment",
+        second="capacity",
+        a="Commitment",
+        b="Capacity",
+    )
+    environment = None
     if "environment_hinders" in present_sections and "environment_helps" in present_sections:
-        d, n = paired(data=data, design=design, a="environment_hinders", b="environment_helps")
-    else:  # pragma: no cover - every CRI version has both
-        d, n = engine.Difference(np.nan, np.nan, np.nan, np.nan, 1.0), 0
-    environment = Contrast("Hinders", "Helps", difference_estimate(d, n), d.p_value, d.p_value)
+        environment = paired_contrast(
+            data=data,
+            design=design,
+            first="environment_hinders",
+            second="environment_helps",
+            a="Hinders",
+            b="Helps",
+        )
 
     step("validation")
-    n_eff = float(weights.size) if w is None else w.n_effective
-    corr = engine.weighted_correlation(
-        x=data.col("index"), y=data.col("outcomes"), weights=weights, n_effective=n_eff
-    )
-    X = np.column_stack([data.col(b) for b in blocks])
-    coefs, r2, n_reg = engine.design_regression(
-        y=data.col("outcomes"), X=X, terms=tuple(title[b] for b in blocks), design=design
-    )
+    validation = _validation(data, design, k)
     step("reliability")
-    reliability = _reliability(data)
+    reliability = instrument_reliability(codes=data.codes, instrument=inst, with_omega=True)
     return WaveAnalysis(
         data=data,
         k=k,
         weighting=summary,
         design=design,
         overall=ov,
-        breakdowns=breakdowns,
+        breakdowns=by_group,
         block_breakdown=sector_blocks,
-        block_order=order,
+        block_order=ranked,
         lowest_vs_next=lowest,
         citizens_vs_others=citizens,
         block_gaps=block_gaps,
         widest_gap=widest,
         widest_gap_estimate=widest_est,
+        widest_gap_family=family,
+        overall_gap=overall_gap,
         environment=environment,
-        validation=Validation(corr, coefs, r2, n_reg),
+        validation=validation,
         reliability=reliability,
     )
 
 
-def _reliability(data: WaveData) -> object | None:
-    try:
-        from collabready.stats import instrument_reliability
-    except ImportError:
-        return None
-    result: object = instrument_reliability(
-        codes=data.codes, instrument=data.instrument, with_omega=True
+def _widest_gap(
+    data: WaveData, design: SurveyDesign, sector: Breakdown | None
+) -> tuple[Contrast | None, Estimate | None, tuple[Contrast, ...]]:
+    """The published sector with the widest gap against every other published sector.
+
+    ``compare_domains`` on the gap by sector (so the covariance of the two
+    domain means is the design's), Holm-adjusted over the comparisons; the
+    first comparison is against the next widest.
+    """
+    if sector is None:
+        return None, None, ()
+    shown = [r for r in sector.rows if r.estimates is not None]
+    if len(shown) < 2:
+        return None, None, ()
+    ranked = sorted(shown, key=lambda r: -r.estimates["gap"].value)  # type: ignore[index]
+    top = ranked[0]
+    family = domain_contrasts(
+        data=data,
+        design=design,
+        column="gap",
+        factor=factor_of(data, "sector"),
+        pairs=[(top.level, r.level) for r in ranked[1:]],
+        labels={r.level: r.label for r in sector.rows},
+        adjust=PAdjust.HOLM,
     )
-    return result
+    assert top.estimates is not None
+    return family[0], top.estimates["gap"], family
+
+
+def _validation(data: WaveData, design: SurveyDesign, k: int) -> Validation:
+    """Index–outcomes correlation and the regression of outcomes on the six blocks."""
+    inst = data.instrument
+    scores = pd.DataFrame(
+        {
+            "index": data.col("index"),
+            "outcomes": data.col("outcomes"),
+            "organisation_id": data.organisation_id,
+        }
+    )
+    corr = index_outcomes_correlation(
+        scores=scores,
+        weights=design.weights,
+        clusters="organisation_id" if data.clustered else None,
+        method=CorrelationMethod.LINEARIZED,
+    )
+    predictors = {b.title.get(): data.col(b.id) for b in inst.blocks}
+    outcome = data.col("outcomes")
+    complete = np.isfinite(outcome) & np.all(
+        np.isfinite(np.column_stack(list(predictors.values()))), axis=1
+    )
+    status = protect_counts([corr.n, int(complete.sum())], k=k)
+    regression = None
+    if status[1] == "shown" and int(complete.sum()) > len(predictors) + 1:
+        regression = design_regression(
+            design=design, outcome=outcome, predictors=predictors, outcome_name="outcomes"
+        )
+    return Validation(corr, regression, status[0] == "shown")
