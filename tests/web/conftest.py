@@ -74,9 +74,15 @@ class Invited:
     token: str
 
 
-def invite(wave: Wave, instrument: Instrument, email: str, sector: str = "public") -> Invited:
+def invite(
+    wave: Wave,
+    instrument: Instrument,
+    email: str,
+    sector: str = "public",
+    organisation: str = "Org",
+) -> Invited:
     invitation = Invitation.objects.create(
-        wave=wave, email=email, name="A Leader", organisation="Org", sector=sector
+        wave=wave, email=email, name="A Leader", organisation=organisation, sector=sector
     )
     response = response_new(wave=wave, instrument=instrument, invitation=invitation)
     response.save()

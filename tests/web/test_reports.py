@@ -347,8 +347,8 @@ def _pdf_text(data: bytes) -> str:
 
 @pytest.mark.slow
 def test_profile_pdf_only_for_own_submitted_response(cri_wave: Wave, cri: Instrument) -> None:
-    a: Invited = invite(cri_wave, cri, "a@example.org")
-    b: Invited = invite(cri_wave, cri, "b@example.org", sector="private")
+    a: Invited = invite(cri_wave, cri, "a@example.org", organisation="Alpha Trust")
+    b: Invited = invite(cri_wave, cri, "b@example.org", sector="private", organisation="Beta Ltd")
     client_a, client_b = _open(a.token), _open(b.token)
     answer_everything(client_a, cri, code=5)
     client_a.post("/survey/check-your-answers/", {})
@@ -366,15 +366,17 @@ def test_profile_pdf_only_for_own_submitted_response(cri_wave: Wave, cri: Instru
     assert got.status_code == 200
     assert got["Content-Type"] == "application/pdf"
     text = _pdf_text(got.content)
-    assert f"Respondent {a.response.pk}" in text
-    assert f"Respondent {b.response.pk}" not in text
+    # named by the organisation, never by an internal number
+    assert "Collaboration readiness profile: Alpha Trust" in text
+    assert "Beta Ltd" not in text
+    assert f"Respondent {a.response.pk}" not in text
 
     # B's link reaches only B's: after submitting, B's PDF is B's
     answer_everything(client_b, cri, code=2)
     client_b.post("/survey/check-your-answers/", {})
     text_b = _pdf_text(client_b.get("/survey/profile.pdf").content)
-    assert f"Respondent {b.response.pk}" in text_b
-    assert f"Respondent {a.response.pk}" not in text_b
+    assert "Collaboration readiness profile: Beta Ltd" in text_b
+    assert "Alpha Trust" not in text_b
 
     # no personal link, no profile
     anonymous = Client().get("/survey/profile.pdf")

@@ -56,8 +56,12 @@ def organisation_profile(
     k: int = DEFAULT_K,
     data_sha256: str | None = None,
     generated_at: datetime | None = None,
+    subject: str | None = None,
 ) -> Report:
-    """The profile of one respondent (``respondent_id``) or organisation (``organisation_id``)."""
+    """The profile of one respondent (``respondent_id``) or organisation (``organisation_id``).
+
+    ``subject`` names whom the profile is about in its title (by default the id).
+    """
     if (respondent_id is None) == (organisation_id is None):
         raise ValueError("give exactly one of respondent_id and organisation_id")
     data = prepare(responses, instrument)
@@ -69,7 +73,7 @@ def organisation_profile(
         values = {c: float(data.col(c)[row]) for c in data.scores.columns}
         level_ids = data.scores.level_labels()
         level_id = level_ids[row]
-        subject = f"Respondent {respondent_id}"
+        subject = subject or f"Respondent {respondent_id}"
         own = mask
     else:
         own = data.organisation_id == organisation_id
@@ -81,7 +85,7 @@ def organisation_profile(
         pos = int(np.flatnonzero(orgs == organisation_id)[0])
         values = {c: float(result.column(c)[pos]) for c in result.columns}
         level_id = result.level_labels()[pos]
-        subject = f"Organisation {organisation_id}"
+        subject = subject or f"Organisation {organisation_id}"
     sector_value = str(data.profile["sector"][int(np.flatnonzero(own)[0])])
     sector_label = label_for(instrument, "sector", sector_value)
     level = next((lv for lv in instrument.levels if lv.id == level_id), None)

@@ -18,7 +18,7 @@ def profile_pdf(*, response_id: int) -> bytes:
     from collabready.reporting.profile import organisation_profile
     from collabready.reporting.render import render_pdf
 
-    response = Response.objects.select_related("wave").get(
+    response = Response.objects.select_related("wave", "invitation").get(
         pk=response_id, submitted_at__isnull=False
     )
     instrument = instrument_get(response.wave.instrument_key)
@@ -28,5 +28,8 @@ def profile_pdf(*, response_id: int) -> bytes:
         instrument=instrument,
         respondent_id=response.pk,
         k=int(settings.COLLABREADY_PEER_MIN_K),
+        # never the internal response number: the organisation's name when invited
+        subject=(response.invitation.organisation if response.invitation else "")
+        or "your organisation",
     )
     return render_pdf(report)
