@@ -143,9 +143,7 @@ def pipeline(
     table = estimate_means(design=design, variables=block_scores, by=factors, overall=False)
     t5 = clock()
     alphas = [
-        cronbach_alpha(
-            items=codes[:, list(idx)], item_ids=None, points=blocks.points, reverse=list(rev)
-        )
+        cronbach_alpha(items=block_view(codes, idx), points=blocks.points, reverse=list(rev))
         for idx, rev in zip(blocks.columns, blocks.reverse, strict=True)
     ]
     t6 = clock()
@@ -154,7 +152,16 @@ def pipeline(
     return Output(raking.weights, raking, factors, block_scores, table, alphas, codes)
 
 
-def timed_best(fn: Callable[[dict[str, float]], Any], repeat: int) -> tuple[float, dict, Any]:
+def block_view(codes: np.ndarray, idx: tuple[int, ...]) -> np.ndarray:
+    """A block's columns: a column-major view when they are adjacent (as in the CRI)."""
+    if idx == tuple(range(idx[0], idx[0] + len(idx))):
+        return codes[:, idx[0] : idx[0] + len(idx)]
+    return np.asfortranarray(codes[:, list(idx)])
+
+
+def timed_best(
+    fn: Callable[[dict[str, float]], Any], repeat: int
+) -> tuple[float, dict[str, float], Any]:
     """Best total of ``repeat`` runs, with that run's step times."""
     best, best_times, result = float("inf"), {}, None
     for _ in range(repeat):

@@ -151,9 +151,7 @@ def analyse_responses(
     )
     scores = score_matrix(codes, inst)
     try:
-        raking = rake(
-            data={v: responses.get_column(v) for v in margins.variables}, margins=margins
-        )
+        raking = rake(data={v: responses.get_column(v) for v in margins.variables}, margins=margins)
     except StatsInputError as exc:
         raise AnalyseError(f"{source} with margins {margins.source}: {exc}") from None
     clustered = ORGANISATION_COLUMN in responses.columns
@@ -239,7 +237,8 @@ def _print(analysis: Analysis, output: Path) -> None:
         return MARKER if row["disclosure"] != "published" else _fmt(row[column], digits)
 
     overall = Table(
-        title="Overall: weighted mean, standard error, 95% CI", title_justify="left",
+        title="Overall: weighted mean, standard error, 95% CI",
+        title_justify="left",
         box=box.SIMPLE_HEAD,
     )
     overall.add_column("score")
@@ -276,9 +275,7 @@ def _print(analysis: Analysis, output: Path) -> None:
             here = rows[rows["domain"] == domain].set_index("variable")
             first = here.loc["index"]
             hidden = first["disclosure"] != "published"
-            half = (
-                MARKER if hidden else _fmt((first["ci_high"] - first["ci_low"]) / 2.0)
-            )
+            half = MARKER if hidden else _fmt((first["ci_high"] - first["ci_low"]) / 2.0)
             table.add_row(
                 str(domain),
                 MARKER if hidden else f"{int(first['n']):,}",
@@ -300,6 +297,7 @@ def analyse(
     data: Annotated[
         Path, typer.Argument(help="Responses (.parquet or .csv), one row per respondent.")
     ],
+    *,
     margins: Annotated[
         Path,
         typer.Option(
@@ -313,7 +311,9 @@ def analyse(
     ] = None,
     k: Annotated[
         int,
-        typer.Option("--k", min=1, help="Disclosure threshold: no figure rests on fewer respondents."),
+        typer.Option(
+            "--k", min=1, help="Disclosure threshold: no figure rests on fewer respondents."
+        ),
     ] = 5,
     instrument_version: InstrumentVersion = None,
 ) -> None:

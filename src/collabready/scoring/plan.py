@@ -38,8 +38,6 @@ class Subscale:
         return int(self.columns.size)
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class ScoringPlan:
     """Subscales in output order, and how blocks and the index derive from them."""

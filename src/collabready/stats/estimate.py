@@ -152,7 +152,7 @@ def domain_estimates(
                 if grouping not in tables:
                     tables[grouping] = group_tables(design, factor)
                 shared = tables[grouping]
-            estimates = domain_covariance(design, prepared, factor, statistic, shared)
+            estimates = domain_covariance(design, prepared, factor, statistic, tables=shared)
             results.append((name, grouping, factor, estimates))
     return results
 

@@ -322,6 +322,7 @@ def domain_covariance(
     variable: PreparedVariable | None,
     group: Factor,
     statistic: Statistic = Statistic.MEAN,
+    *,
     tables: GroupTables | None = None,
     row_tables: RowTables | None = None,
 ) -> DomainEstimates:
