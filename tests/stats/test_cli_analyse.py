@@ -196,3 +196,26 @@ def test_a_real_subprocess_reports_a_bad_margins_file_without_traceback(
     assert "absent.csv: cannot read the margins file" in r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_respondents_without_a_group_label_are_a_protected_domain(tmp_path: Path, capsys):
+    """A few respondents with no role: their own domain, withheld, never the remainder."""
+    wave = generate_wave(respondents=800, seed=12, instrument=load_instrument()).responses
+    wave = wave.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3).then(None).otherwise(pl.col("role")).alias("role")
+    )
+    data = tmp_path / "wave.csv"
+    wave.write_csv(data)
+    out = tmp_path / "results.parquet"
+    code, _, stderr = run_cli(
+        capsys, "analyse", str(data), "--margins", str(MARGINS), "--by", "role", "-o", str(out)
+    )
+    assert code == 0, stderr
+    got = pl.read_parquet(out).filter(pl.col("variable") == "index")
+    missing = got.filter(pl.col("domain") == "(missing)")
+    assert missing["disclosure"].to_list() == ["suppressed_primary"]
+    assert missing["estimate"].null_count() == 1
+    # its neighbour is withheld too, so the whole minus the rest reveals nothing
+    roles = got.filter(pl.col("grouping") == "role")
+    assert (roles["disclosure"] == "suppressed_secondary").sum() == 1
+    assert set(roles["domain"]) == {"(missing)", *wave["role"].drop_nulls().unique()}

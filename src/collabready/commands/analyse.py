@@ -106,6 +106,24 @@ def _protect(frame: pd.DataFrame, *, groupings: Sequence[str], k: int) -> pd.Dat
     return out.loc[:, list(RESULT_COLUMNS)]
 
 
+#: Domain label of respondents with no value in a ``--by`` column.
+MISSING_LABEL = "(missing)"
+
+
+def _grouping(column: pl.Series) -> pl.Series:
+    """A ``--by`` column whose missing values form their own domain.
+
+    Respondents without a label are estimated (and protected) as a domain of
+    their own, so the domains add up to the whole sample: otherwise the whole
+    minus the published domains would describe them, however few they are.
+    """
+    import polars as pl
+
+    if column.null_count() == 0:
+        return column
+    return column.cast(pl.String).fill_null(MISSING_LABEL)
+
+
 def analyse_responses(
     responses: pl.DataFrame,
     *,
@@ -166,7 +184,7 @@ def analyse_responses(
     table = estimate_means(
         design=design,
         variables={v: scores.column(v).astype(np.float64) for v in variables},
-        by={b: responses.get_column(b) for b in by},
+        by={b: _grouping(responses.get_column(b)) for b in by},
     )
     return Analysis(
         results=_protect(table.to_frame(), groupings=by, k=k),
