@@ -29,6 +29,7 @@ from collabready.stats.variance import (
     GroupTables,
     Statistic,
     domain_covariance,
+    fused_row_tables,
     group_tables,
     prepare_variable,
 )
@@ -135,6 +136,13 @@ def domain_estimates(
     """(variable, grouping, factor, estimates) for every variable and grouping."""
     groupings = _groupings(design, by, overall)
     results = []
+    fused = fused_row_tables(design, variables, [factor for _, factor in groupings])
+    if fused is not None:
+        for name, g, row_tables in fused:
+            grouping, factor = groupings[g]
+            estimates = domain_covariance(design, None, factor, statistic, row_tables=row_tables)
+            results.append((name, grouping, factor, estimates))
+        return results
     tables: dict[str, GroupTables] = {}
     for name, values in variables.items():
         prepared = prepare_variable(design, values)
@@ -144,7 +152,7 @@ def domain_estimates(
                 if grouping not in tables:
                     tables[grouping] = group_tables(design, factor)
                 shared = tables[grouping]
-            estimates = domain_covariance(design, prepared, factor, statistic, shared)
+            estimates = domain_covariance(design, prepared, factor, statistic, tables=shared)
             results.append((name, grouping, factor, estimates))
     return results
 

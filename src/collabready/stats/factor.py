@@ -58,17 +58,18 @@ def _is_polars(values: object) -> bool:
 def _factorize_polars(values: Any, levels: Sequence[str] | None, name: str) -> Factor:
     import polars as pl  # only when the caller already uses polars
 
-    series = values.cast(pl.String)
-    present = [v for v in series.unique().drop_nulls().to_list() if v is not None]
+    series = values if values.dtype == pl.String else values.cast(pl.String)
     if levels is None:
-        levels = sorted(present)
-    else:
-        unknown = sorted(set(present) - set(levels))
-        if unknown:
-            raise FactorError(
-                f"{name}: value {unknown[0]!r} is not one of the known levels ({', '.join(levels)})"
-            )
-    codes = series.cast(pl.Enum(list(levels))).to_physical().fill_null(-1).to_numpy()
+        levels = sorted(v for v in series.unique().drop_nulls().to_list() if v is not None)
+    # a non-strict cast turns unknown values into nulls: more nulls than before means
+    # some value is not a level (cheaper than listing the distinct values first)
+    coded = series.cast(pl.Enum(list(levels)), strict=False)
+    if coded.null_count() > series.null_count():
+        unknown = sorted(series.filter(coded.is_null() & series.is_not_null()).unique().to_list())
+        raise FactorError(
+            f"{name}: value {unknown[0]!r} is not one of the known levels ({', '.join(levels)})"
+        )
+    codes = coded.to_physical().fill_null(-1).to_numpy()
     return Factor(codes=np.asarray(codes, dtype=np.intp), levels=tuple(levels))
 
 
