@@ -63,14 +63,14 @@ class _Parser(HTMLParser):
                 self._cell.ci = (float(lo), float(hi))
         elif tag == "span" and "ci" in (a.get("class") or "").split():
             self._in_ci = True
-        elif tag == "li" and (a.get("id") or "").startswith("finding-"):
+        elif tag == "li" and a.get("data-finding"):
             self._finding = HtmlCell()
             if a.get("data-value"):
                 self._finding.value = float(a["data-value"] or "nan")
             if a.get("data-ci"):
                 lo, hi = (a["data-ci"] or "").split()
                 self._finding.ci = (float(lo), float(hi))
-            self.findings[(a.get("id") or "")[len("finding-") :]] = self._finding
+            self.findings[a["data-finding"] or ""] = self._finding
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "table":

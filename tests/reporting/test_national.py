@@ -57,3 +57,11 @@ def test_reproducibility_stamp(built: Built):
     assert "2026-03-01T12:00:00+00:00" in built.html
     assert ("sector", "public", 620002.0) in stamp.margins
     assert "620,002" in built.pdf_flat
+
+
+def test_element_ids_are_unique(built: Built):
+    # a finding appears in the summary and again in its chapter: ids must not repeat
+    # (anchors and aria references would point at the wrong element)
+    ids = re.findall(r'\sid="([^"]+)"', built.html)
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    assert ids and not repeated, repeated
