@@ -64,4 +64,5 @@ def test_element_ids_are_unique(built: Built):
     # (anchors and aria references would point at the wrong element)
     ids = re.findall(r'\sid="([^"]+)"', built.html)
     repeated = sorted({i for i in ids if ids.count(i) > 1})
-    assert ids and not repeated, repeated
+    assert ids
+    assert not repeated, repeated
