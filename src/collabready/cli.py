@@ -12,6 +12,10 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
+
+# Typer (0.29, locked) carries its own copy of click; these are its usage errors.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from collabready.errors import UserError
 
@@ -30,22 +34,35 @@ err_console = Console(stderr=True)
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"collabready.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"collabready.commands.{name}":
-                continue  # not built yet
-            raise
-        module.register(app)
+        importlib.import_module(f"collabready.commands.{name}").register(app)
 
 
 _register_all()
 
 
+def _error(message: str, code: int = 2) -> None:
+    # plain Text: a message may quote user input such as "[red]x.csv", which must
+    # be shown as typed, never read as Rich markup
+    err_console.print(Text.assemble(("Error: ", "bold red"), message), soft_wrap=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one-line messages."""
+    """Entry point: run the app, turning user errors into one-line messages (exit 2)."""
     try:
-        app(standalone_mode=True)
+        result = app(standalone_mode=False)
     except UserError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _error(str(exc))
+    except NoArgsIsHelpError as exc:
+        # "collabready" or a command group alone: show its help
+        sys.stdout.write(exc.format_message() + "\n")
+        sys.exit(0)
+    except UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _error(f"{exc.format_message()}{where}")
+    except ClickException as exc:
+        _error(exc.format_message())
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("Aborted.")
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -223,3 +225,52 @@ def test_organisation_scores_average_subscales_then_derive():
     assert org.column("behaviours")[0] == 50.0
     assert org.column("index")[1] == 75.0
     assert org.level_labels()[1] == "leading"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (7, "column 'citizens_com_1', row 3: code 7 is not valid (answers are 1-5"),
+        (0, "row 3: code 0 is not valid"),
+        (3.5, "row 3: 3.5 is not a code"),
+        (200, "row 3: code 200 is not valid"),
+    ],
+)
+def test_codes_outside_the_scale_are_refused_with_column_and_row(value, message):
+    inst = make_instrument()
+    frame = pd.DataFrame({i: [1, 2, 3, 4] for i in inst.item_ids}, dtype="float64")
+    frame.loc[2, "citizens_com_1"] = value
+    with pytest.raises(ScoringInputError, match=re.escape(message)):
+        score(frame, inst)
+
+
+def test_an_item_nobody_answered_is_missing_not_an_error():
+    inst = make_instrument()
+    frame = pl.DataFrame({i: [5, 5, 5] for i in inst.item_ids}).with_columns(
+        pl.lit(None, dtype=pl.String).alias("citizens_com_1")
+    )
+    out = score(frame, inst)
+    # four of five commitment items answered: still a score, from those four
+    assert out["citizens_commitment"].to_list() == [100.0, 100.0, 100.0]
+
+
+def test_no_respondents_scores_to_an_empty_table():
+    inst = make_instrument()
+    empty = pl.DataFrame({i: pl.Series([], dtype=pl.Int8) for i in inst.item_ids})
+    out = score(empty, inst)
+    assert out.height == 0
+    assert "index" in out.columns
+
+
+def test_score_per_organisation_from_pandas_and_polars():
+    inst = make_instrument()
+    rows = {i: [5, 1, 3] for i in inst.item_ids}
+    frame = pl.DataFrame({"organisation_id": [7, 7, 2], **rows})
+    out = score(frame, inst, per="organisation")
+    assert out["organisation_id"].to_list() == [2, 7]
+    assert out["respondents"].to_list() == [1, 2]
+    # organisation 7: subscale means of 100 and 0 -> 50; organisation 2 answered 3s -> 50
+    assert out["index"].to_list() == [50.0, 50.0]
+    assert score(frame.to_pandas(), inst, per="organisation")["respondents"].tolist() == [1, 2]
+    with pytest.raises(ScoringInputError, match="organisation_id"):
+        score(frame.drop("organisation_id"), inst, per="organisation")

@@ -66,3 +66,17 @@ def test_errors_name_file_row_and_column(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(MarginsError, match="cannot read"):
         read_margins_csv(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PAR1\x15\x04\x15\xe0\xff\xfe", "not UTF-8 text"),
+        (b"variable,level,population_total\x00\x00\n", "binary data"),
+    ],
+)
+def test_a_file_that_is_not_a_csv_is_named_not_a_traceback(tmp_path, content, message):
+    path = tmp_path / "margins.parquet"
+    path.write_bytes(content)
+    with pytest.raises(MarginsError, match=message):
+        read_margins_csv(path)

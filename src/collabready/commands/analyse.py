@@ -338,10 +338,10 @@ def analyse(
     """Weighted estimates (mean, SE, 95% CI) of the index and block scores, overall and by group."""
     import polars as pl
 
-    from collabready.formats import check_table_suffix, read_table, write_table
+    from collabready.formats import check_output_table, read_table, write_table
     from collabready.stats import read_margins_csv
 
-    check_table_suffix(output)
+    check_output_table(output)
     if not output.parent.exists():
         raise InputFileError(f"{output.parent}: no such directory")
     inst = instrument(instrument_version)

@@ -106,6 +106,7 @@ def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None
         BarColumn(),
         TimeElapsedColumn(),
         console=console,
+        disable=not console.is_terminal,  # no bar in logs and pipes
         transient=True,
     ) as bar:
         task = bar.add_task("Loading", total=len(STEPS))

@@ -25,10 +25,13 @@ def synth(
     """Generate a synthetic national wave (Parquet or CSV); the same seed gives the same wave."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from collabready.formats import check_table_suffix
+    from collabready.formats import check_output_table
     from collabready.synth import generate_wave
 
-    check_table_suffix(output)
+    # both outputs are checked before anything is generated or written
+    check_output_table(output)
+    if margins is not None:
+        check_output_table(margins, suffixes=(".csv",))
     inst = instrument(instrument_version)
     with Progress(
         "[progress.description]{task.description}",
@@ -36,6 +39,7 @@ def synth(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
+        disable=not console.is_terminal,  # no bar in logs and pipes
     ) as bar:
         task = bar.add_task("Simulating respondents", total=respondents)
         wave = generate_wave(

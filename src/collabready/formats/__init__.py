@@ -1,5 +1,10 @@
 """File formats: response and score tables (Parquet, CSV)."""
 
-from collabready.formats.responses import check_table_suffix, read_table, write_table
+from collabready.formats.responses import (
+    check_output_table,
+    check_table_suffix,
+    read_table,
+    write_table,
+)
 
-__all__ = ["check_table_suffix", "read_table", "write_table"]
+__all__ = ["check_output_table", "check_table_suffix", "read_table", "write_table"]

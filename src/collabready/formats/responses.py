@@ -20,6 +20,19 @@ def check_table_suffix(path: Path) -> str:
     return suffix
 
 
+def check_output_table(path: Path, *, suffixes: tuple[str, ...] = SUFFIXES) -> str:
+    """Check, before any work is done, that a table can be written to ``path``."""
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        allowed = " or ".join(suffixes)
+        raise InputFileError(f"{path}: unknown file type {suffix or '(none)'!r}; use {allowed}")
+    if not path.parent.exists():
+        raise InputFileError(f"{path.parent}: no such directory")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory, not a file")
+    return suffix
+
+
 def read_table(path: Path) -> pl.DataFrame:
     """Read a Parquet or CSV file, with errors that name the file and the problem."""
     suffix = check_table_suffix(path)

@@ -9,7 +9,7 @@ for one organisation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -134,68 +134,113 @@ def matrix_from_columns(
     first = np.asarray(columns[item_ids[0]])
     out = np.empty((first.shape[0], len(item_ids)), dtype=np.int8, order="F")
     for j, item_id in enumerate(item_ids):
-        col = np.asarray(columns[item_id])
-        if col.dtype.kind == "f":
-            col = np.where(np.isnan(col), MISSING, col)
-        elif col.dtype.kind not in "iu":
-            raise ScoringInputError(
-                f"{source}: column {item_id!r} must hold integer codes, not {col.dtype}"
-            )
-        bad = (col < 0) | (col > 127)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ScoringInputError(
-                f"{source}: column {item_id!r}, row {row + 1}: code {col[row]} is out of range "
-                f"(answers are 1-{instrument.scale(instrument.item(item_id).scale).points}, "
-                f"{DONT_KNOW} = don't know, {MISSING} = missing)"
-            )
-        out[:, j] = col
+        points = instrument.scale(instrument.item(item_id).scale).points
+        out[:, j] = _item_codes(
+            np.asarray(columns[item_id]), points, f"{source}: column {item_id!r}"
+        )
     return out
 
 
+def _item_codes(col: NDArray[Any], points: int, where: str) -> NDArray[np.int8]:
+    """One item's codes as int8, refusing anything but 1..points, don't know and missing."""
+    allowed = f"answers are 1-{points}, {DONT_KNOW} = don't know, {MISSING} = missing"
+    if col.dtype.kind == "O" and all(v is None for v in col):
+        return np.full(col.shape, MISSING, dtype=np.int8)  # nobody answered (an empty column)
+    if col.dtype.kind == "f":
+        blank = np.isnan(col)
+        fractional = ~blank & (col != np.round(col))
+        if fractional.any():
+            row = int(np.flatnonzero(fractional)[0])
+            raise ScoringInputError(
+                f"{where}, row {row + 1}: {col[row]:g} is not a code ({allowed})"
+            )
+        col = np.where(blank, MISSING, col)
+    elif col.dtype.kind not in "iu":
+        raise ScoringInputError(f"{where} must hold integer codes, not {col.dtype}")
+    out_of_range = (col < 0) | (col > 127)
+    codes = col.astype(np.int8) if not out_of_range.any() else None
+    ok = np.zeros(256, dtype=np.bool_)
+    ok[[*range(1, points + 1), DONT_KNOW, MISSING]] = True
+    if (
+        codes is None
+        or not ok[np.flatnonzero(np.bincount(codes.view(np.uint8), minlength=256))].all()
+    ):
+        valid = ~out_of_range
+        if codes is not None:
+            valid = ok[codes.view(np.uint8)]
+        row = int(np.flatnonzero(~valid)[0])
+        raise ScoringInputError(
+            f"{where}, row {row + 1}: code {col[row]:g} is not valid ({allowed})"
+        )
+    return codes
+
+
 _Frame = TypeVar("_Frame", "pd.DataFrame", "pl.DataFrame")
+#: what a row of :func:`score`'s result describes
+Per = Literal["respondent", "organisation"]
 
 
 @overload
-def score(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame: ...
+def score(responses: pd.DataFrame, instrument: Instrument, *, per: Per = ...) -> pd.DataFrame: ...
 @overload
-def score(responses: pl.DataFrame, instrument: Instrument) -> pl.DataFrame: ...
-def score(responses: Any, instrument: Instrument) -> Any:
+def score(responses: pl.DataFrame, instrument: Instrument, *, per: Per = ...) -> pl.DataFrame: ...
+def score(responses: Any, instrument: Instrument, *, per: Per = "respondent") -> Any:
     """Score a DataFrame of responses (pandas or polars); returns the same kind.
 
     Item columns are named by item id and hold codes (nulls count as missing).
-    Any ``respondent_id`` / ``organisation_id`` column is carried over in front
-    of the score columns.
+    With ``per="respondent"`` (the default) there is a row per respondent, and
+    any ``respondent_id`` / ``organisation_id`` column is carried over in front
+    of the score columns. With ``per="organisation"`` there is a row per
+    ``organisation_id`` (which the responses must have), with the number of
+    ``respondents`` and the organisation's scores (see :func:`score_organisations`).
     """
     module = type(responses).__module__.split(".")[0]
-    keys = [k for k in ("respondent_id", "organisation_id") if k in responses.columns]
-    if module == "polars":
-        import polars as pl
+    if module not in ("polars", "pandas"):
+        raise TypeError(
+            f"score() takes a pandas or polars DataFrame, not {type(responses).__name__}"
+        )
+    if per not in ("respondent", "organisation"):
+        raise ValueError(f"per must be 'respondent' or 'organisation', not {per!r}")
+    if per == "organisation" and "organisation_id" not in responses.columns:
+        raise ScoringInputError(
+            "responses: scoring per organisation needs an organisation_id column"
+        )
+    cols: dict[str, Any] = {}
+    for i in instrument.item_ids:
+        if i in responses.columns:
+            column = responses[i]
+            # nulls become NaN (or None where a column is all null)
+            cols[i] = (
+                column.to_numpy()
+                if module == "polars"
+                else column.to_numpy(dtype=np.float64, na_value=np.nan)
+            )
+    result = score_matrix(matrix_from_columns(cols, instrument, source="responses"), instrument)
+    if per == "organisation":
+        ids = responses["organisation_id"].to_numpy()
+        orgs, result = score_organisations(result, ids, instrument)
+        counts = np.unique(ids, return_counts=True)[1]
+        keys: dict[str, Any] = {"organisation_id": orgs, "respondents": counts}
+        if module == "polars":
+            import polars as pl
 
-        cols = {
-            i: responses.get_column(i).fill_null(MISSING).to_numpy()
-            for i in instrument.item_ids
-            if i in responses.columns
-        }
-        result = score_matrix(matrix_from_columns(cols, instrument, source="responses"), instrument)
-        return pl.concat([responses.select(keys), result.to_polars()], how="horizontal")
-    if module == "pandas":
-        cols = {
-            i: responses[i].to_numpy(dtype=np.float64, na_value=np.nan)
-            for i in instrument.item_ids
-            if i in responses.columns
-        }
-        result = score_matrix(matrix_from_columns(cols, instrument, source="responses"), instrument)
-        frame = result.to_frame()
-        for pos, k in enumerate(keys):
-            frame.insert(pos, k, responses[k].to_numpy())
-        return frame
-    raise TypeError(f"score() takes a pandas or polars DataFrame, not {type(responses).__name__}")
+            return pl.concat([pl.DataFrame(keys), result.to_polars()], how="horizontal")
+    else:
+        names = [k for k in ("respondent_id", "organisation_id") if k in responses.columns]
+        if module == "polars":
+            import polars as pl
+
+            return pl.concat([responses.select(names), result.to_polars()], how="horizontal")
+        keys = {k: responses[k].to_numpy() for k in names}
+    frame = result.to_frame()
+    for pos, (k, v) in enumerate(keys.items()):
+        frame.insert(pos, k, v)
+    return frame
 
 
 def score_organisations(
-    result: ScoreResult, organisation_ids: NDArray[np.int64], instrument: Instrument
-) -> tuple[NDArray[np.int64], ScoreResult]:
+    result: ScoreResult, organisation_ids: NDArray[Any], instrument: Instrument
+) -> tuple[NDArray[Any], ScoreResult]:
     """Scores for each organisation from its respondents' scores.
 
     An organisation's subscale score is the mean of its respondents' non-missing

@@ -173,6 +173,8 @@ def score_codes(
     u = np.asfortranarray(codes).view(np.uint8)
     n = u.shape[0]
     out = np.empty((n, len(plan.columns)), dtype=np.float32, order="F")
+    if n == 0:
+        return out
     threads = _threads() if n >= 4 * CHUNK_ROWS else 1
     # contiguous, chunk-aligned shares of the rows, one per thread
     per = -(-n // (threads * CHUNK_ROWS)) * CHUNK_ROWS

@@ -23,6 +23,7 @@ row (the header is row 1) and the column.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -171,10 +172,14 @@ def read_margins_csv(path: str | Path) -> Margins:
     path = Path(path)
     name = str(path)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise MarginsError(f"{name}: cannot read the margins file ({error.strerror})") from error
-    with handle:
+    except UnicodeDecodeError:
+        raise MarginsError(f"{name}: not a margins CSV file (it is not UTF-8 text)") from None
+    if "\x00" in text:
+        raise MarginsError(f"{name}: not a margins CSV file (it holds binary data)")
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
