@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from pypdf import PdfReader
 
@@ -51,7 +52,7 @@ def test_sector_briefing_pdf(files: tuple[Path, Path], tmp_path: Path):
         (("report", "national", "--data", "{wave}", "-o", "{tmp}/r.pdf"), "--data needs --margins"),
         (
             ("report", "national", "--data", "{wave}", "--margins", "{wave}", "-o", "{tmp}/r.pdf"),
-            "margins file needs columns",
+            "not a margins CSV file",
         ),
         (
             (
@@ -132,3 +133,31 @@ def test_user_errors_are_one_line(files: tuple[Path, Path], tmp_path: Path, args
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_response_rates_from_the_issued_sample(tmp_path: Path):
+    wave, margins, invited = tmp_path / "w.parquet", tmp_path / "m.csv", tmp_path / "i.csv"
+    r = run("synth", "-n", "800", "--seed", "6", "-o", str(wave), "--margins", str(margins),
+            "--invited", str(invited))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    issued = dict(line.split(",") for line in invited.read_text().splitlines()[1:])
+    responded = pl.read_parquet(wave)["sector"].value_counts()
+    out = tmp_path / "r.html"
+    r = run("report", "national", "--data", str(wave), "--margins", str(margins),
+            "--invited", str(invited), "-o", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    html = out.read_text()
+    assert "Response rates by sector" in html
+    assert "not shown" not in html
+    for sector, n in responded.iter_rows():
+        rate = 100 * n / int(issued[sector])
+        assert f"{int(issued[sector]):,}" in html
+        assert f"{rate:.1f}" in html
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sector,invited\npublic,100\ncharity,5\n")
+    r = run("report", "national", "--data", str(wave), "--margins", str(margins),
+            "--invited", str(bad), "-o", str(tmp_path / "x.html"))  # fmt: skip
+    assert r.returncode == 2
+    assert "bad.csv: row 3, column 'sector': unknown sector 'charity'" in r.stderr
+    assert not (tmp_path / "x.html").exists()

@@ -9,6 +9,7 @@ the core never imports it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from collabready.instrument.model import Instrument
     from collabready.reporting.model import Report
+    from collabready.stats import Margins as StatsMargins
     from collabready.web.reporting import WaveForReport
 
 report_app = typer.Typer(
@@ -71,18 +73,52 @@ def _check_output(output: Path) -> None:
         raise InputFileError(f"{output.parent}: no such directory")
 
 
-def _read_margins(path: Path) -> pl.DataFrame:
-    from collabready.formats import read_table
+def _read_margins(path: Path) -> StatsMargins:
+    """The margins CSV, checked row by row (errors name the file, row and column)."""
+    from collabready.stats import read_margins_csv
 
-    margins = read_table(path)
-    need = {"variable", "level", "population_total"}
-    if not need <= set(margins.columns):
-        missing = ", ".join(sorted(need - set(margins.columns)))
-        raise InputFileError(
-            f"{path}: a margins file needs columns variable, level, population_total; "
-            f"missing {missing}"
-        )
-    return margins
+    return read_margins_csv(path)
+
+
+def _read_invited(path: Path, instrument: Instrument) -> tuple[tuple[str, int], ...]:
+    """The issued sample by sector: a CSV with columns ``sector`` and ``invited``."""
+    import csv
+    import io
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}: not a CSV file (it is not UTF-8 text)") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in rows[0]] if rows else []
+    if "sector" not in header or "invited" not in header:
+        raise InputFileError(f"{path}: row 1 (header): needs columns sector and invited")
+    sectors = [c.value for c in instrument.profile_question("sector").choices]
+    found: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            raise InputFileError(f"{path}: row {number}: expected {len(header)} columns")
+        sector = row[header.index("sector")].strip()
+        raw = row[header.index("invited")].strip()
+        if sector not in sectors:
+            raise InputFileError(
+                f"{path}: row {number}, column 'sector': unknown sector {sector!r} "
+                f"(one of {', '.join(sectors)})"
+            )
+        if sector in found:
+            raise InputFileError(f"{path}: row {number}: sector {sector!r} given twice")
+        if not raw.isdigit() or int(raw) == 0:
+            raise InputFileError(
+                f"{path}: row {number}, column 'invited': {raw!r} is not a positive whole number"
+            )
+        found[sector] = int(raw)
+    if not found:
+        raise InputFileError(f"{path}: no rows after the header")
+    return tuple((s, found[s]) for s in sectors if s in found)
 
 
 def _read_text(path: Path) -> str:
@@ -179,6 +215,14 @@ def national(
     title: Annotated[str, typer.Option("--title", help="Report title.")] = (
         "The State of Collaboration"
     ),
+    invited: Annotated[
+        Path | None,
+        typer.Option(
+            "--invited",
+            help="The issued sample by sector (CSV: sector, invited), for response rates "
+            "(`collabready synth --invited` writes one).",
+        ),
+    ] = None,
     k: K = 5,
     instrument_version: InstrumentVersion = None,
 ) -> None:
@@ -203,7 +247,7 @@ def national(
             report_instrument = _wave_instrument(loaded, instrument_version)
             responses = loaded.responses
             if margins is not None:
-                margins_frame: pl.DataFrame | None = _read_margins(margins)
+                margins_frame: pl.DataFrame | StatsMargins | None = _read_margins(margins)
                 margins_sha = _sha256(margins)
             else:
                 margins_frame, margins_sha = loaded.margins, loaded.margins_sha256
@@ -219,6 +263,10 @@ def national(
             responses = read_table(data)
             margins_frame = _read_margins(margins)
             data_sha, margins_sha = _sha256(data), _sha256(margins)
+        if invited is not None:
+            fieldwork = dataclasses.replace(
+                fieldwork, invited=_read_invited(invited, report_instrument)
+            )
         return national_report(
             responses=responses,
             instrument=report_instrument,

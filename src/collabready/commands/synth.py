@@ -11,6 +11,7 @@ from collabready.commands._common import InstrumentVersion, OutputPath, console,
 
 
 def synth(
+    *,
     output: OutputPath,
     respondents: Annotated[
         int, typer.Option("--respondents", "-n", min=1, help="How many respondents.")
@@ -19,6 +20,14 @@ def synth(
     margins: Annotated[
         Path | None,
         typer.Option("--margins", help="Also write the population margins CSV here."),
+    ] = None,
+    invited: Annotated[
+        Path | None,
+        typer.Option(
+            "--invited",
+            help="Also write the issued sample by sector (CSV: sector, invited), for "
+            "response rates in the national report.",
+        ),
     ] = None,
     instrument_version: InstrumentVersion = None,
 ) -> None:
@@ -30,8 +39,9 @@ def synth(
 
     # both outputs are checked before anything is generated or written
     check_output_table(output)
-    if margins is not None:
-        check_output_table(margins, suffixes=(".csv",))
+    for extra in (margins, invited):
+        if extra is not None:
+            check_output_table(extra, suffixes=(".csv",))
     inst = instrument(instrument_version)
     with Progress(
         "[progress.description]{task.description}",
@@ -52,12 +62,15 @@ def synth(
         wave.write(output)
         if margins is not None:
             wave.write_margins(margins)
+        if invited is not None:
+            wave.write_invited(invited)
         bar.update(write, completed=1)
     r = wave.responses
     console.print(
         f"Wrote {r.height:,} respondents from {r['organisation_id'].n_unique():,} organisations "
         f"({inst.key}, seed {seed}) to [bold]{output}[/]"
         + (f"; margins to [bold]{margins}[/]" if margins else "")
+        + (f"; invited by sector to [bold]{invited}[/]" if invited else "")
     )
 
 

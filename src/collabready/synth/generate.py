@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,12 @@ class SyntheticWave:
     population_margins: pl.DataFrame
     instrument_key: str
     seed: int
+    #: the issued sample by sector (``sector``, ``invited``): how many were invited
+    #: for these respondents to answer at the model's response rates. Empty for
+    #: a synthetic population, where everyone answers.
+    invited: pl.DataFrame = dataclasses.field(
+        default_factory=lambda: pl.DataFrame(schema={"sector": pl.String, "invited": pl.Int64})
+    )
 
     def write(self, path: Path) -> None:
         """Write the responses as Parquet or CSV (by the file's suffix), atomically."""
@@ -43,6 +50,10 @@ class SyntheticWave:
     def write_margins(self, path: Path) -> None:
         """Write the population margins in the margins CSV format."""
         write_table(self.population_margins, path)
+
+    def write_invited(self, path: Path) -> None:
+        """Write the issued sample by sector (CSV ``sector,invited``), for response rates."""
+        write_table(self.invited, path)
 
 
 def _cells_frame() -> pl.DataFrame:
@@ -283,7 +294,17 @@ def generate_wave(
         left -= size
     responses = _run(instrument, batches, seed, partial=True, progress=progress)
     cells = _cells_frame()
-    return SyntheticWave(responses, cells, _margins_frame(cells), instrument.key, seed)
+    # each cell's respondents answered at its response rate: so many were invited
+    per_cell = np.sum(batches, axis=0) / _propensity(sec, siz)
+    invited = pl.DataFrame(
+        {
+            "sector": list(SECTORS),
+            "invited": [round(float(per_cell[sec == i].sum())) for i in range(len(SECTORS))],
+        }
+    )
+    return SyntheticWave(
+        responses, cells, _margins_frame(cells), instrument.key, seed, invited=invited
+    )
 
 
 def generate_population(
