@@ -151,3 +151,19 @@ def test_write_parquet_and_csv_round_trip(wave, tmp_path):
         assert back["citizens_com_1"].cast(pl.Int8).equals(small.responses["citizens_com_1"])
     with pytest.raises(SynthError):
         generate_wave(respondents=0, seed=1, instrument=INST)
+
+
+def test_issued_sample_gives_the_models_response_rates(wave):
+    from collabready.synth import model
+
+    invited = dict(wave.invited.iter_rows())
+    responded = dict(wave.responses["sector"].value_counts().iter_rows())
+    assert set(invited) == set(responded)
+    for sector, n in responded.items():
+        rate = n / invited[sector]
+        # a sector's rate is its base propensity times the size mix's factor (0.7-1.2)
+        base = model.RESPONSE_PROPENSITY[sector]
+        assert 0.7 * base <= rate <= 1.2 * base, (sector, rate)
+    # the public sector answers most readily, the private sector least
+    rates = {s: responded[s] / invited[s] for s in invited}
+    assert rates["public"] > rates["third"] > rates["private"]
