@@ -73,6 +73,7 @@ from benchmarks._util import best_of, header
 from collabready.instrument import load_instrument
 from collabready.instrument.model import Instrument
 from collabready.scoring import matrix_from_columns, score_matrix
+from collabready.scoring.api import polars_codes
 from collabready.stats import (
     AlphaResult,
     EstimateTable,
@@ -134,7 +135,7 @@ def pipeline(
     """Steps 1-6 of the module docstring; ``times`` receives each step's seconds."""
     clock = time.perf_counter
     t0 = clock()
-    cols = {c: frame.get_column(c).to_numpy() for c in blocks.instrument.item_ids}
+    cols = {c: polars_codes(frame.get_column(c)) for c in blocks.instrument.item_ids}
     codes = matrix_from_columns(cols, blocks.instrument, source="bench")
     t1 = clock()
     scores = score_matrix(codes, blocks.instrument)

@@ -33,6 +33,7 @@ def score(
     from collabready.errors import UserError
     from collabready.formats import check_output_table, read_table, write_table
     from collabready.scoring import matrix_from_columns, score_matrix, score_organisations
+    from collabready.scoring.api import polars_codes
 
     check_output_table(output)
     inst = instrument(instrument_version)
@@ -41,7 +42,7 @@ def score(
         raise UserError(f"{data}: --organisations needs an organisation_id column")
     items = set(inst.item_ids)
     present = [c for c in inst.item_ids if c in responses.columns]
-    cols = {c: responses.get_column(c).to_numpy() for c in present}
+    cols = {c: polars_codes(responses.get_column(c)) for c in present}
     codes = matrix_from_columns(cols, inst, source=str(data))
     t0 = time.perf_counter()
     result = score_matrix(codes, inst)

@@ -142,37 +142,46 @@ def matrix_from_columns(
 
 
 def _item_codes(col: NDArray[Any], points: int, where: str) -> NDArray[np.int8]:
-    """One item's codes as int8, refusing anything but 1..points, don't know and missing."""
+    """One item's codes as int8, refusing anything but 1..points, don't know and missing.
+
+    Each check is one pass over the column (an int8 column needs only one).
+    """
     allowed = f"answers are 1-{points}, {DONT_KNOW} = don't know, {MISSING} = missing"
     if col.dtype.kind == "O" and all(v is None for v in col):
         return np.full(col.shape, MISSING, dtype=np.int8)  # nobody answered (an empty column)
     if col.dtype.kind == "f":
-        blank = np.isnan(col)
-        fractional = ~blank & (col != np.round(col))
-        if fractional.any():
-            row = int(np.flatnonzero(fractional)[0])
+        col = np.where(np.isnan(col), MISSING, col)
+        whole = col.astype(np.int64)
+        if (whole != col).any():
+            row = int(np.flatnonzero(whole != col)[0])
             raise ScoringInputError(
                 f"{where}, row {row + 1}: {col[row]:g} is not a code ({allowed})"
             )
-        col = np.where(blank, MISSING, col)
+        col = whole
     elif col.dtype.kind not in "iu":
         raise ScoringInputError(f"{where} must hold integer codes, not {col.dtype}")
-    out_of_range = (col < 0) | (col > 127)
-    codes = col.astype(np.int8) if not out_of_range.any() else None
+    if col.dtype != np.int8:
+        out_of_range = (col < 0) | (col > 127)
+        if out_of_range.any():
+            row = int(np.flatnonzero(out_of_range)[0])
+            raise ScoringInputError(
+                f"{where}, row {row + 1}: code {col[row]} is not valid ({allowed})"
+            )
+        col = col.astype(np.int8)
     ok = np.zeros(256, dtype=np.bool_)
     ok[[*range(1, points + 1), DONT_KNOW, MISSING]] = True
-    if (
-        codes is None
-        or not ok[np.flatnonzero(np.bincount(codes.view(np.uint8), minlength=256))].all()
-    ):
-        valid = ~out_of_range
-        if codes is not None:
-            valid = ok[codes.view(np.uint8)]
-        row = int(np.flatnonzero(~valid)[0])
-        raise ScoringInputError(
-            f"{where}, row {row + 1}: code {col[row]:g} is not valid ({allowed})"
-        )
-    return codes
+    seen = np.bincount(col.view(np.uint8), minlength=256) > 0
+    if (seen & ~ok).any():
+        row = int(np.flatnonzero(~ok[col.view(np.uint8)])[0])
+        raise ScoringInputError(f"{where}, row {row + 1}: code {col[row]} is not valid ({allowed})")
+    return np.asarray(col, dtype=np.int8)
+
+
+def polars_codes(column: pl.Series) -> NDArray[Any]:
+    """A polars item column as numpy: integers with nulls as MISSING (no float detour)."""
+    if column.dtype.is_integer():
+        return column.fill_null(MISSING).to_numpy()
+    return column.to_numpy()  # floats keep NaN; an all-null column gives None
 
 
 _Frame = TypeVar("_Frame", "pd.DataFrame", "pl.DataFrame")
@@ -209,9 +218,8 @@ def score(responses: Any, instrument: Instrument, *, per: Per = "respondent") ->
     for i in instrument.item_ids:
         if i in responses.columns:
             column = responses[i]
-            # nulls become NaN (or None where a column is all null)
             cols[i] = (
-                column.to_numpy()
+                polars_codes(column)
                 if module == "polars"
                 else column.to_numpy(dtype=np.float64, na_value=np.nan)
             )
