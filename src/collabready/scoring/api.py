@@ -168,11 +168,13 @@ def _item_codes(col: NDArray[Any], points: int, where: str) -> NDArray[np.int8]:
                 f"{where}, row {row + 1}: code {col[row]} is not valid ({allowed})"
             )
         col = col.astype(np.int8)
-    ok = np.zeros(256, dtype=np.bool_)
-    ok[[*range(1, points + 1), DONT_KNOW, MISSING]] = True
-    seen = np.bincount(col.view(np.uint8), minlength=256) > 0
-    if (seen & ~ok).any():
-        row = int(np.flatnonzero(~ok[col.view(np.uint8)])[0])
+    # uint8 arithmetic throughout (fast): code - 1 wraps 0 and negatives to >= points
+    u = col.view(np.uint8)
+    bad = np.subtract(u, 1) >= points
+    bad &= u != DONT_KNOW
+    bad &= u != MISSING
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
         raise ScoringInputError(f"{where}, row {row + 1}: code {col[row]} is not valid ({allowed})")
     return np.asarray(col, dtype=np.int8)
 
