@@ -381,3 +381,31 @@ def test_profile_pdf_only_for_own_submitted_response(cri_wave: Wave, cri: Instru
     # no personal link, no profile
     anonymous = Client().get("/survey/profile.pdf")
     assert anonymous.status_code == 403
+
+
+@pytest.mark.slow
+def test_profile_pdf_peer_comparison_follows_the_page(db: None, cri: Instrument) -> None:
+    """Twelve peer responses from two organisations: the page and the PDF both hide the
+    comparison; from twelve organisations, both show it."""
+    public = synthetic().filter(pl.col("sector") == "public").head(12)
+    few = public.with_columns((pl.col("organisation_id") % 2 + 9000).alias("organisation_id"))
+    wave = make_wave(cri, "few-organisations", few)
+    me: Invited = invite(wave, cri, "me@example.org", organisation="Alpha Trust")
+    client = _open(me.token)
+    answer_everything(client, cri)
+    client.post("/survey/check-your-answers/", {})
+    assert 'id="peers-hidden"' in client.get("/survey/profile/").content.decode()
+    text = _pdf_text(client.get("/survey/profile.pdf").content)
+    assert "is not shown" in text
+    assert "Sector average" not in text
+
+    many = make_wave(cri, "many-organisations", public)
+    assert public.get_column("organisation_id").n_unique() == 12
+    me2: Invited = invite(many, cri, "me@example.org", organisation="Alpha Trust")
+    client2 = _open(me2.token)
+    answer_everything(client2, cri)
+    client2.post("/survey/check-your-answers/", {})
+    assert 'id="peers-hidden"' not in client2.get("/survey/profile/").content.decode()
+    text2 = _pdf_text(client2.get("/survey/profile.pdf").content)
+    assert "Sector average" in text2
+    assert "is not shown" not in text2

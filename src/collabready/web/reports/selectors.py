@@ -28,6 +28,7 @@ from collabready.web.reports.models import ReportJob, WaveMargins
 from collabready.web.surveys import codes
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Invitation, Response, Wave
+from collabready.web.surveys.selectors.responses import organisation_numbers
 
 #: Rows fetched per round trip.
 CHUNK_ROWS = 20_000
@@ -69,20 +70,6 @@ def wave_responses_frame(*, wave: Wave) -> pl.DataFrame:
         item_codes=item_codes,
         profile_codes=profile_codes,
     )
-
-
-def organisation_numbers(organisations: list[str]) -> np.ndarray:
-    """A number per organisation (same name, ignoring case and spaces, same number);
-    a response with no organisation is its own cluster."""
-    keys = np.array([" ".join(o.split()).casefold() for o in organisations], dtype=object)
-    known = keys != ""
-    out = np.empty(len(organisations), dtype=np.int64)
-    if known.any():
-        _, inverse = np.unique(keys[known].astype(str), return_inverse=True)
-        out[known] = inverse + 1
-    start = int(out[known].max()) + 1 if known.any() else 1
-    out[~known] = np.arange(start, start + int((~known).sum()), dtype=np.int64)
-    return out
 
 
 def responses_frame(

@@ -171,11 +171,28 @@ else:
 COLLABREADY_PUBLIC_URL = os.environ.get("COLLABREADY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip(
     "/"
 )
-#: Peer benchmarks are hidden when fewer than this many peers have submitted.
+#: The disclosure threshold k: no figure shown to a respondent describes fewer peers.
 COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", "5"))
+#: The sector benchmark (median, quartiles, share below) needs at least this many
+#: peer organisations; unset means max(2k, 10) (see surveys.selectors.profile).
+COLLABREADY_PEER_BENCHMARK_MIN: int | None = (
+    int(os.environ["COLLABREADY_PEER_BENCHMARK_MIN"])
+    if os.environ.get("COLLABREADY_PEER_BENCHMARK_MIN")
+    else None
+)
 #: Failed token look-ups allowed per client address in one window before refusing.
 COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
 COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))
+#: Resume-code e-mails allowed per response, and per client address, in one window.
+COLLABREADY_RESUME_EMAILS_PER_RESPONSE = int(
+    os.environ.get("COLLABREADY_RESUME_EMAILS_PER_RESPONSE", "3")
+)
+COLLABREADY_RESUME_EMAILS_PER_ADDRESS = int(
+    os.environ.get("COLLABREADY_RESUME_EMAILS_PER_ADDRESS", "10")
+)
+COLLABREADY_RESUME_EMAIL_WINDOW_SECONDS = int(
+    os.environ.get("COLLABREADY_RESUME_EMAIL_WINDOW_SECONDS", "3600")
+)
 
 #: Generated reports (staff downloads) are kept here, written atomically.
 COLLABREADY_REPORTS_DIR = Path(

@@ -37,6 +37,14 @@ class TooManyAttemptsError(SurveyError):
     """Too many wrong links or codes from one address: try again later."""
 
 
+class TooManyEmailsError(SurveyError):
+    """Too many resume-code e-mails asked for one response, or from one address."""
+
+    def __init__(self, message: str, *, window_seconds: int) -> None:
+        super().__init__(message)
+        self.window_seconds = window_seconds
+
+
 class InvitationImportError(SurveyError):
     """An invitation file has bad rows; nothing was imported."""
 

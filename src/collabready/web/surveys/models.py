@@ -125,7 +125,9 @@ class AccessToken(models.Model):
 
 
 class AccessThrottle(models.Model):
-    """Failed token look-ups per client address in the current window."""
+    """Counted events per key in the current window: failed token look-ups per client
+    address, resume-code e-mails per response and per address (``failures`` counts
+    whichever the key is for)."""
 
     key = models.CharField(max_length=100, unique=True)
     window_started_at = models.DateTimeField()

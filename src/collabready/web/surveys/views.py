@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -211,6 +211,7 @@ def confirmation(request: HttpRequest, response_id: int) -> HttpResponse:
 @respondent_required
 def saved(request: HttpRequest, response_id: int) -> HttpResponse:
     """Answers saved: how to come back (personal link, or a resume code by e-mail)."""
+    from collabready.web.surveys.errors import TooManyEmailsError
     from collabready.web.surveys.forms import ResumeEmailForm
     from collabready.web.surveys.services.invitations import resume_code_send
 
@@ -218,13 +219,31 @@ def saved(request: HttpRequest, response_id: int) -> HttpResponse:
     invited = state.response.invitation_id is not None
     form = ResumeEmailForm(request.POST or None)
     sent = False
+    status = 200
     if request.method == "POST" and not invited and form.is_valid():
-        resume_code_send(
-            response=state.response,
-            email=form.cleaned_data["email"],
-            base_url=request.build_absolute_uri("/").rstrip("/"),
-        )
-        sent = True
+        try:
+            resume_code_send(
+                response=state.response,
+                email=form.cleaned_data["email"],
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                client=client_address(request),
+            )
+        except TooManyEmailsError as exc:
+            minutes = max(1, exc.window_seconds // 60)
+            form.add_error(
+                "email",
+                ngettext(
+                    "You have asked for too many resume codes. Wait %(minutes)s minute "
+                    "and try again, or carry on answering now",
+                    "You have asked for too many resume codes. Wait %(minutes)s minutes "
+                    "and try again, or carry on answering now",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            status = 429
+        else:
+            sent = True
     return render(
         request,
         "surveys/saved.html",
@@ -235,4 +254,5 @@ def saved(request: HttpRequest, response_id: int) -> HttpResponse:
             "wave": state.response.wave,
             "continue_url": _next_url(state),
         },
+        status=status,
     )

@@ -73,8 +73,14 @@ def open_resume(request: HttpRequest, slug: str) -> HttpResponse:
             response = token_resolve(
                 token=form.cleaned_data["code"], client=client_address(request)
             )
-        except TooManyAttemptsError as exc:
-            form.add_error("code", str(exc))
+        except TooManyAttemptsError:
+            form.add_error(
+                "code",
+                _(
+                    "There have been too many attempts with links or codes we do not "
+                    "recognise from your connection. Wait 10 minutes and try again."
+                ),
+            )
             status = 429
         except TokenInvalidError:
             form.add_error("code", _("Enter the resume code exactly as it appears in your email"))

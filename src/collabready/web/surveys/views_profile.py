@@ -8,7 +8,11 @@ from django.utils.translation import get_language
 
 from collabready.web.surveys.access import respondent_required
 from collabready.web.surveys.charts import profile_chart
-from collabready.web.surveys.selectors.profile import readiness_profile
+from collabready.web.surveys.selectors.profile import (
+    PEER_SCORE_STEP,
+    PEER_SHARE_STEP,
+    readiness_profile,
+)
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 
 
@@ -27,6 +31,8 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
             "language": language,
             "chart": profile_chart(result, language=language),
             "wave": state.response.wave,
+            "peer_score_step": f"{PEER_SCORE_STEP:.0f}",
+            "peer_share_step": f"{PEER_SHARE_STEP:.0f}",
         },
     )
 

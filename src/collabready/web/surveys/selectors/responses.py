@@ -146,3 +146,30 @@ def wave_matrix(
         profile_ids=tuple(q.id for q in instrument.profile),
         profile_codes=codes.matrix_from_rows(profiles, len(instrument.profile)),
     )
+
+
+def organisation_key(name: str) -> str:
+    """An organisation's name as compared: ignoring case and spacing ('' when unknown)."""
+    return " ".join(name.split()).casefold()
+
+
+def response_organisation(response: Response) -> str:
+    """Whom a response answers for: its ``organisation_ref``, else its invitation's
+    organisation ('' when neither is known, as for an open-link response)."""
+    if response.organisation_ref:
+        return response.organisation_ref
+    return response.invitation.organisation if response.invitation_id is not None else ""
+
+
+def organisation_numbers(organisations: list[str]) -> NDArray[np.int64]:
+    """A number per organisation (same name, ignoring case and spaces, same number);
+    a response with no organisation is its own cluster."""
+    keys = np.array([organisation_key(o) for o in organisations], dtype=object)
+    known = keys != ""
+    out = np.empty(len(organisations), dtype=np.int64)
+    if known.any():
+        _, inverse = np.unique(keys[known].astype(str), return_inverse=True)
+        out[known] = inverse + 1
+    start = int(out[known].max()) + 1 if known.any() else 1
+    out[~known] = np.arange(start, start + int((~known).sum()), dtype=np.int64)
+    return out

@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
@@ -14,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collabready.instrument import Instrument
-from collabready.web.surveys.errors import InvitationImportError
+from collabready.web.surveys.errors import InvitationImportError, TooManyEmailsError
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import AccessToken, Invitation, Response, Wave
 from collabready.web.surveys.services.responses import response_new
-from collabready.web.surveys.services.tokens import token_issue
+from collabready.web.surveys.services.tokens import throttle_count, token_issue
 
 REQUIRED_COLUMNS = ("email", "name", "organisation", "sector")
 #: Optional columns checked against the instrument's profile choices.
@@ -215,8 +216,25 @@ def _invitation_message(
     return EmailMessage(subject=subject, body=body, to=[invitation.email])
 
 
-def resume_code_send(*, response: Response, email: str, base_url: str) -> None:
-    """E-mail a resume code (and link) for an open-link response; the address is not kept."""
+def resume_code_send(*, response: Response, email: str, base_url: str, client: str) -> None:
+    """E-mail a resume code (and link) for an open-link response; the address is not kept.
+
+    At most ``COLLABREADY_RESUME_EMAILS_PER_RESPONSE`` e-mails for one response,
+    and ``COLLABREADY_RESUME_EMAILS_PER_ADDRESS`` asked from one client address,
+    in a window of ``COLLABREADY_RESUME_EMAIL_WINDOW_SECONDS``; past either,
+    :class:`TooManyEmailsError` and nothing is sent (refused requests count too).
+    """
+    window = int(settings.COLLABREADY_RESUME_EMAIL_WINDOW_SECONDS)
+    per_response = throttle_count(key=f"resume-email:response:{response.pk}", window_seconds=window)
+    per_address = throttle_count(key=f"resume-email:address:{client}", window_seconds=window)
+    if (
+        per_response > settings.COLLABREADY_RESUME_EMAILS_PER_RESPONSE
+        or per_address > settings.COLLABREADY_RESUME_EMAILS_PER_ADDRESS
+    ):
+        raise TooManyEmailsError(
+            "too many resume codes have been asked for this response or from this connection",
+            window_seconds=window,
+        )
     token = token_issue(response=response, purpose=AccessToken.Purpose.RESUME)
     link = personal_link(base_url=base_url, token=token)
     body = (
