@@ -55,7 +55,7 @@ class SurveyDesign:
     stratum_centre: BoolArray
     calibration: Calibration | None
     df: int
-    psu_cell_weights: Any = field(default=None, repr=False)
+    _psu_cells: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -72,9 +72,29 @@ class SurveyDesign:
         """Number of PSUs (the rows when there are no clusters)."""
         return int(self.psu_stratum.shape[0])
 
+    def psu_cell_weights(self) -> Any:
+        """PSUs × calibration cells sparse matrix of the rows' weights (built on first use).
+
+        ``None`` without clusters or calibration.
+        """
+        if self.psu is None or self.calibration is None:
+            return None
+        if not self._psu_cells:
+            self._psu_cells.append(
+                sp.csr_matrix(
+                    (self.weights, (self.psu, self.calibration.cell)),
+                    shape=(self.n_psu, self.calibration.n_cells),
+                )
+            )
+        return self._psu_cells[0]
+
     def unit_stratum(self) -> IntArray:
         """The stratum of each variance unit (PSU, or row when there are no clusters)."""
         return self.psu_stratum
+
+
+#: Integer cluster ids spanning at most this range are numbered with a dense bincount.
+_DENSE_CLUSTER_RANGE = 50_000_000
 
 
 def _codes(values: Factor | npt.ArrayLike | Any, name: str, n: int) -> Factor:
@@ -85,6 +105,29 @@ def _codes(values: Factor | npt.ArrayLike | Any, name: str, n: int) -> Factor:
     if missing.size:
         raise DesignError(f"{name}: row {int(missing[0])} has no value ({missing.size} such rows)")
     return factor
+
+
+def _cluster_codes(values: Factor | npt.ArrayLike | Any, n: int) -> tuple[IntArray, int]:
+    """Cluster codes ``0..k-1`` (in the order :func:`factorize` gives them) and ``k``.
+
+    Integer identifiers (a numpy array, the common case of an organisation id)
+    are numbered with a dense bincount over their range: the same codes as
+    :func:`factorize`, which sorts numbers numerically, without making a text
+    label for each of up to a million clusters.
+    """
+    if (
+        isinstance(values, np.ndarray)
+        and values.ndim == 1
+        and values.dtype.kind in "iu"
+        and values.size == n
+        and n > 0
+    ):
+        low, high = int(values.min()), int(values.max())
+        if high - low < _DENSE_CLUSTER_RANGE:
+            codes, present = compact_codes(values.astype(np.int64) - low, high - low + 1)
+            return codes, int(present.size)
+    factor = _codes(values, "clusters", n)
+    return factor.codes, factor.n_levels
 
 
 def survey_design(
@@ -123,10 +166,13 @@ def survey_design(
     if clusters is None:
         psu_stratum = stratum
     else:
-        cluster = _codes(clusters, "clusters", n)
-        code = stratum.astype(np.int64) * cluster.n_levels + cluster.codes
-        psu, present = compact_codes(code, n_strata * cluster.n_levels)
-        psu_stratum = (present // cluster.n_levels).astype(np.intp)
+        cluster_codes, n_clusters = _cluster_codes(clusters, n)
+        if n_strata == 1:
+            psu, psu_stratum = cluster_codes, np.zeros(n_clusters, dtype=np.intp)
+        else:
+            code = stratum.astype(np.int64) * n_clusters + cluster_codes
+            psu, present = compact_codes(code, n_strata * n_clusters)
+            psu_stratum = (present // n_clusters).astype(np.intp)
     n_psu = np.bincount(psu_stratum, minlength=n_strata).astype(np.intp)
     fraction = np.zeros(n_strata)
     if fpc is not None:
@@ -165,14 +211,8 @@ def survey_design(
     if lonely_psu is LonelyPsu.CERTAINTY:
         scale = np.where(lonely, 0.0, scale)
     centre = ~lonely if lonely_psu is LonelyPsu.ADJUST else np.ones(n_strata, dtype=bool)
-    psu_cells = None
-    if calibration is not None:
-        if calibration.cell.shape != (n,):
-            raise DesignError("the calibration does not belong to these rows (different length)")
-        if psu is not None:
-            psu_cells = sp.csr_matrix(
-                (w, (psu, calibration.cell)), shape=(int(psu_stratum.size), calibration.n_cells)
-            )
+    if calibration is not None and calibration.cell.shape != (n,):
+        raise DesignError("the calibration does not belong to these rows (different length)")
     return SurveyDesign(
         weights=w,
         strata=stratum,
@@ -183,7 +223,6 @@ def survey_design(
         stratum_centre=centre,
         calibration=calibration,
         df=int(psu_stratum.size - n_strata),
-        psu_cell_weights=psu_cells,
     )
 
 

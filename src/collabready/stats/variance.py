@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +129,39 @@ def prepare_variable(design: SurveyDesign, values: npt.ArrayLike) -> PreparedVar
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterTables:
+    """PSU-level sums of one variable in one grouping, for designs with clusters.
+
+    For a PSU ``u`` let ``P_u = Σ w y`` and ``Q_u = Σ w`` over its rows with
+    a valid value and ``W_u = Σ w`` over all its rows, ``s_u`` the scale of its
+    stratum. A PSU is *simple* when all its rows share one calibration cell
+    and one level (or none) of every grouping, so that its total for a domain
+    is ``A_u = α P_u + β Q_u`` in its own domain slot and 0 elsewhere, less
+    ``W_u a[cell]`` after calibration. Arrays ``s_pp`` .. ``s_ww`` (strata ×
+    cells × (domains + 1)) hold ``Σ s P²``, ``Σ s P Q``, ``Σ s Q²``,
+    ``Σ s P W``, ``Σ s Q W`` and ``Σ s W²`` over the simple PSUs;
+    ``psu_count`` counts the simple PSUs with a valid row. The other
+    (*mixed*) PSUs are kept one by one: ``mixed_p`` and ``mixed_q``
+    (mixed PSUs × (domains + 1)), ``mixed_scale`` their ``s_u``,
+    ``mixed_stratum`` their stratum and ``mixed_cells`` (sparse, mixed PSUs ×
+    cells) their weight in each calibration cell.
+    """
+
+    s_pp: FloatArray
+    s_pq: FloatArray
+    s_qq: FloatArray
+    s_pw: FloatArray
+    s_qw: FloatArray
+    s_ww: FloatArray
+    psu_count: FloatArray
+    mixed_p: FloatArray
+    mixed_q: FloatArray
+    mixed_scale: FloatArray
+    mixed_stratum: IntArray
+    mixed_cells: Any
+
+
+@dataclass(frozen=True, slots=True)
 class RowTables:
     """Sums over (stratum, calibration cell, domain slot) of one variable in one grouping.
 
@@ -136,6 +170,8 @@ class RowTables:
     ``s_w2`` count the variable's valid rows in the domain slots and every
     row over all slots; ``s_y``, ``s_wy``, ``s_w2y`` and ``s_w2y2`` are sums of
     ``y``, ``w y``, ``w² y`` and ``w² y²`` with ``y`` centred at ``shift``.
+    For designs with clusters the ``w²`` sums are not formed (zeros) and
+    ``clusters`` holds the PSU-level sums instead.
     """
 
     shift: float
@@ -146,10 +182,59 @@ class RowTables:
     s_wy: FloatArray
     s_w2y: FloatArray
     s_w2y2: FloatArray
+    clusters: ClusterTables | None = None
 
 
 #: The fused path is used while its table has at most this many cells per data row.
 _FUSED_MAX_FRACTION = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class _PsuLayout:
+    """Which PSUs are simple (see :class:`ClusterTables`) and their fine-table keys."""
+
+    key: IntArray  # fine-table key of each PSU; ``size`` (a spare bin) for mixed ones
+    weight: FloatArray  # W_u
+    rows: FloatArray  # number of rows of each PSU
+    scale: FloatArray | float  # s_u (a number when every stratum has the same)
+    s_ww: FloatArray  # Σ s W² over simple PSUs, by fine key
+    mixed_rows: IntArray  # rows of mixed PSUs
+    mixed_local: IntArray  # their mixed-PSU number
+    mixed_psu: IntArray  # the mixed PSUs
+
+
+def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
+    psu = design.psu
+    assert psu is not None
+    n_psu = design.n_psu
+    first = np.empty(n_psu, dtype=key.dtype)
+    first[psu] = key
+    differs = np.flatnonzero(key != first[psu])
+    mixed = np.zeros(n_psu, dtype=np.bool_)
+    mixed[psu[differs]] = True
+    psu_key = np.where(mixed, size, first).astype(np.intp)
+    weight = group_sum(psu, design.weights, n_psu)
+    scales = design.stratum_scale
+    scale: FloatArray | float = (
+        float(scales[0]) if np.all(scales == scales[0]) else scales[design.psu_stratum]
+    )
+    mixed_psu = np.flatnonzero(mixed)
+    if mixed_psu.size:
+        mixed_rows = np.flatnonzero(mixed[psu])
+        number = np.cumsum(mixed) - 1
+        mixed_local = number[psu[mixed_rows]].astype(np.intp)
+    else:
+        mixed_rows = mixed_local = np.zeros(0, dtype=np.intp)
+    return _PsuLayout(
+        key=psu_key,
+        weight=weight,
+        rows=group_sum(psu, None, n_psu),
+        scale=scale,
+        s_ww=group_sum(psu_key, scale * weight * weight, size + 1)[:size],
+        mixed_rows=mixed_rows,
+        mixed_local=mixed_local,
+        mixed_psu=mixed_psu.astype(np.intp),
+    )
 
 
 def fused_row_tables(
@@ -166,10 +251,14 @@ def fused_row_tables(
     summed within its levels (a small matrix product). Rows missing the
     variable are moved to a "missing" slot of the fine table by correcting the
     all-row counts with the (few) missing rows only. Returns ``None`` when the
-    design has clusters or the fine table would be large (then the
-    per-grouping path is used).
+    fine table would be large (then the per-grouping path is used).
+
+    With clusters, the PSU totals ``P_u``, ``Q_u`` of each variable are taken
+    once (one bincount over the rows) and the PSUs that lie in one fine group
+    are summed over the same fine key (:class:`ClusterTables`); the few PSUs
+    that straddle fine groups are kept as PSU × domain tables.
     """
-    if design.psu is not None or not groupings:
+    if not groupings:
         return None
     n = design.n
     combo = np.zeros(n, dtype=np.int64)
@@ -203,11 +292,13 @@ def fused_row_tables(
         if n_strata > 1:
             hc = design.strata * n_cells + hc
         key = hc * width + fine
+    clustered = design.psu is not None
+    layout = _psu_layout(design, key, size) if clustered else None
     w = design.weights
     w2 = w * w
     count_all = group_sum(key, None, size)
     w_all = group_sum(key, w, size)
-    w2_all = group_sum(key, w2, size)
+    w2_all = np.zeros(size) if clustered else group_sum(key, w2, size)
     # Raked weights with equal base weights are constant within a calibration cell,
     # hence within a fine group; then Σ w y = w_g Σ y and so on: two sums per variable.
     w_fine = np.zeros(size)
@@ -229,15 +320,30 @@ def fused_row_tables(
 
     out: list[tuple[str, int, RowTables]] = []
     shape = (n_hc, width)
+
+    def by_grouping(table: FloatArray, onehot: FloatArray) -> FloatArray:
+        return (table.reshape(shape) @ onehot).reshape(n_strata, n_cells, -1)
+
     for name, values in variables.items():
         valid, shift, yc = _centre(design, values)
+        gone = np.flatnonzero(~valid) if valid is not None else np.zeros(0, dtype=np.intp)
         count, s_w, s_w2 = count_all, w_all, w2_all
-        if valid is not None:
-            gone = np.flatnonzero(~valid)
+        if gone.size:
             count = count_all + moved(gone, None)
             s_w = w_all + moved(gone, w[gone])
-            s_w2 = w2_all + moved(gone, w2[gone])
-        if constant:
+            if not clustered:
+                s_w2 = w2_all + moved(gone, w2[gone])
+        wy = None
+        if clustered:
+            wy = w * yc
+            zeros = np.zeros(size)
+            y_tables = (
+                group_sum(key, yc, size) if cal is not None else zeros,
+                group_sum(key, wy, size),
+                zeros,
+                zeros,
+            )
+        elif constant:
             s_y = group_sum(key, yc, size)
             s_yy = group_sum(key, yc * yc, size)
             w2_fine = w_fine * w_fine
@@ -251,12 +357,85 @@ def fused_row_tables(
                 group_sum(key, w2y * yc, size),
             )
         fine_tables = (count, s_w, s_w2, *y_tables)
+        psu_fine: tuple[FloatArray, ...] = ()
+        if layout is not None and wy is not None:
+            psu_fine = _psu_fine_tables(design, layout, wy, gone, size)
         for g, onehot in enumerate(maps):
-            summed = [
-                (t.reshape(shape) @ onehot).reshape(n_strata, n_cells, -1) for t in fine_tables
-            ]
-            out.append((name, g, RowTables(shift, *summed)))
+            summed = [by_grouping(t, onehot) for t in fine_tables]
+            extra = None
+            if layout is not None and wy is not None:
+                psu_summed = [by_grouping(t, onehot) for t in psu_fine]
+                extra = _cluster_tables(
+                    design, layout, summed=psu_summed, group=groupings[g], valid=valid, wy=wy
+                )
+            out.append((name, g, RowTables(shift, *summed, clusters=extra)))
     return out
+
+
+def _psu_fine_tables(
+    design: SurveyDesign, layout: _PsuLayout, wy: FloatArray, gone: IntArray, size: int
+) -> tuple[FloatArray, ...]:
+    """Σ s P², Σ s P Q, Σ s Q², Σ s P W, Σ s Q W, Σ s W² and the PSU count, by fine key."""
+    psu = design.psu
+    assert psu is not None
+    n_psu = design.n_psu
+    p = group_sum(psu, wy, n_psu)
+    weight = layout.weight
+    q, rows = weight, layout.rows
+    if gone.size:
+        q = weight - group_sum(psu[gone], design.weights[gone], n_psu)
+        rows = rows - group_sum(psu[gone], None, n_psu)
+    scale = layout.scale
+    scalar = isinstance(scale, float)
+    k = layout.key
+    spare = size + 1
+
+    def tab(values: FloatArray) -> FloatArray:
+        table = group_sum(k, values, spare)[:size]
+        return table * scale if scalar else table
+
+    sp = p if scalar else scale * p
+    s_pw = tab(sp * weight)
+    if q is weight:  # no missing values: Q = W
+        s_pq, s_qq, s_qw = s_pw, layout.s_ww, layout.s_ww
+    else:
+        sq = q if scalar else scale * q
+        s_pq, s_qq, s_qw = tab(sp * q), tab(sq * q), tab(sq * weight)
+    count = group_sum(k, (rows > 0).astype(np.float64), spare)[:size]
+    return (tab(sp * p), s_pq, s_qq, s_pw, s_qw, layout.s_ww, count)
+
+
+def _cluster_tables(
+    design: SurveyDesign,
+    layout: _PsuLayout,
+    *,
+    summed: list[FloatArray],
+    group: Factor,
+    valid: npt.NDArray[np.bool_] | None,
+    wy: FloatArray,
+) -> ClusterTables:
+    """The :class:`ClusterTables` of one grouping: simple PSUs summed, mixed ones kept."""
+    slots = group.n_levels + 1
+    m = int(layout.mixed_psu.size)
+    mixed_p = mixed_q = np.zeros((m, slots))
+    mixed_cells = None
+    mixed_scale = np.zeros(m)
+    mixed_stratum = np.zeros(m, dtype=np.intp)
+    if m:
+        rows = layout.mixed_rows
+        codes = group.codes[rows]
+        inside = codes >= 0
+        if valid is not None:
+            inside &= valid[rows]
+        slot = layout.mixed_local * slots + np.where(inside, codes, slots - 1)
+        mixed_p = group_sum(slot, wy[rows], m * slots).reshape(m, slots)
+        w_in = np.where(inside, design.weights[rows], 0.0)
+        mixed_q = group_sum(slot, w_in, m * slots).reshape(m, slots)
+        mixed_stratum = design.psu_stratum[layout.mixed_psu]
+        mixed_scale = design.stratum_scale[mixed_stratum]
+        if design.calibration is not None:
+            mixed_cells = design.psu_cell_weights()[layout.mixed_psu]
+    return ClusterTables(*summed, mixed_p, mixed_q, mixed_scale, mixed_stratum, mixed_cells)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,9 +514,11 @@ def domain_covariance(
     n_dom = group.n_levels
     slots = n_dom + 1
     cal = design.calibration
+    clusters = None
     if row_tables is not None:
-        if design.psu is not None:
-            raise ValueError("row tables are for designs without clusters")
+        clusters = row_tables.clusters
+        if (design.psu is not None) != (clusters is not None):
+            raise ValueError("row tables of a design with clusters need their cluster tables")
         shift = row_tables.shift
         count, s_w, s_w2 = row_tables.count, row_tables.s_w, row_tables.s_w2
         s_y, s_wy = row_tables.s_y, row_tables.s_wy
@@ -369,8 +550,16 @@ def domain_covariance(
         psu_wy = group_sum(key, variable.wy, tables.size).reshape(-1, slots)
         s_w = psu_w.sum(axis=0).reshape(1, 1, slots)
         s_wy = psu_wy.sum(axis=0).reshape(1, 1, slots)
-    if design.psu is None:
-        in_stratum = count.sum(axis=1)[:, :n_dom]  # strata × domains
+    if design.psu is None or clusters is not None:
+        if clusters is None:
+            in_stratum = count.sum(axis=1)[:, :n_dom]  # strata × domains
+        else:  # PSUs with respondents in the domain, by stratum
+            in_stratum = clusters.psu_count.sum(axis=1)[:, :n_dom]
+            if clusters.mixed_q.shape[0]:
+                present = (clusters.mixed_q[:, :n_dom] > 0).astype(np.float64)
+                in_stratum = in_stratum + _column_sums(
+                    clusters.mixed_stratum, present, design.n_strata
+                )
         domain_df = (in_stratum.sum(axis=0) - (in_stratum > 0).sum(axis=0)).astype(np.intp)
     else:
         present = psu_w[:, :n_dom] > 0
@@ -398,7 +587,11 @@ def domain_covariance(
     if cal is not None:
         cell_z = (alpha * s_y[..., :n_dom] + beta * count[..., :n_dom]).sum(axis=0)
         adjust = cal.cell_adjustments(cell_z)  # cells × domains
-    if design.psu is None:
+    if clusters is not None:
+        covariance = _cluster_covariance(
+            design, clusters, s_w=s_w, s_wy=s_wy, alpha=alpha, beta=beta, adjust=adjust
+        )
+    elif design.psu is None:
         # unit totals are rows: expand Σ_i x_i x_iᵀ and Σ_i x_i over (stratum, cell, domain)
         t_in = (alpha * s_wy[..., :n_dom] + beta * s_w[..., :n_dom]).sum(axis=1)  # h × d
         sq = alpha**2 * s_w2y2[..., :n_dom] + 2 * alpha * beta * s_w2y[..., :n_dom]
@@ -417,7 +610,7 @@ def domain_covariance(
     else:
         totals = alpha * psu_wy[:, :n_dom] + beta * psu_w[:, :n_dom]
         if adjust is not None:
-            totals = totals - design.psu_cell_weights @ adjust
+            totals = totals - design.psu_cell_weights() @ adjust
         covariance = _stratified_crossproduct(design, totals)
     covariance[~has, :] = np.nan
     covariance[:, ~has] = np.nan
@@ -428,3 +621,49 @@ def domain_covariance(
         weighted_n=weighted_n.astype(np.float64),
         domain_df=domain_df,
     )
+
+
+def _cluster_covariance(
+    design: SurveyDesign,
+    clusters: ClusterTables,
+    *,
+    s_w: FloatArray,
+    s_wy: FloatArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    adjust: FloatArray | None,
+) -> FloatArray:
+    """Σ_u s_u T_u T_uᵀ - Σ_h scale_h centre_h / n_h S_h S_hᵀ from the cluster tables.
+
+    ``T_u`` is PSU u's vector of domain totals of the (residualised) influence
+    values and ``S_h`` their sum over stratum h. A simple PSU in domain d and
+    calibration cell c has ``T_u = A_u e_d - W_u a[c]`` with
+    ``A_u = α_d P_u + β_d Q_u``, so that summed over the simple PSUs
+    ``Σ s T Tᵀ = diag(Σ s A²) - K a - (K a)ᵀ + aᵀ diag(Σ s W²) a`` with
+    ``K[d, c] = Σ s A W`` over the PSUs of domain d in cell c; each of these
+    is a combination of the tables' sums. Mixed PSUs add ``T ᵀ diag(s) T``
+    directly, and ``S_h`` comes from the row tables.
+    """
+    n_dom = alpha.size
+    dom = slice(0, n_dom)
+    c = clusters
+    # cells × domains, summed over strata (the scale is already inside)
+    s_pp, s_pq, s_qq = (t.sum(axis=0)[:, dom] for t in (c.s_pp, c.s_pq, c.s_qq))
+    s_aa = alpha**2 * s_pp + 2 * alpha * beta * s_pq + beta**2 * s_qq
+    q = np.diag(s_aa.sum(axis=0))
+    if adjust is not None:
+        k = alpha * c.s_pw.sum(axis=0)[:, dom] + beta * c.s_qw.sum(axis=0)[:, dom]  # c × d
+        ka = k.T @ adjust
+        q = q - ka - ka.T
+        q = q + adjust.T @ (c.s_ww.sum(axis=(0, 2))[:, None] * adjust)
+    if c.mixed_p.shape[0]:
+        totals = alpha * c.mixed_p[:, dom] + beta * c.mixed_q[:, dom]
+        if adjust is not None:
+            totals = totals - c.mixed_cells @ adjust
+        q = q + totals.T @ (c.mixed_scale[:, None] * totals)
+    t_in = (alpha * s_wy[..., dom] + beta * s_w[..., dom]).sum(axis=1)  # h × d
+    if adjust is not None:
+        t_in = t_in - s_w.sum(axis=2) @ adjust
+    centre = design.stratum_scale * design.stratum_centre / design.stratum_n_psu
+    covariance: FloatArray = q - np.einsum("h,hd,he->de", centre, t_in, t_in)
+    return covariance
