@@ -191,16 +191,23 @@ _FUSED_MAX_FRACTION = 0.25
 
 @dataclass(frozen=True, slots=True)
 class _PsuLayout:
-    """Which PSUs are simple (see :class:`ClusterTables`) and their fine-table keys."""
+    """The PSUs renumbered so that simple ones (see :class:`ClusterTables`) come
+    first, sorted by fine key, and mixed ones last: sums over a fine group are
+    then sums over a contiguous run (:func:`numpy.add.reduceat`)."""
 
-    key: IntArray  # fine-table key of each PSU; ``size`` (a spare bin) for mixed ones
-    weight: FloatArray  # W_u
+    row_psu: IntArray  # each row's PSU in the new numbering
+    weight: FloatArray  # W_u (new numbering)
     rows: FloatArray  # number of rows of each PSU
     scale: FloatArray | float  # s_u (a number when every stratum has the same)
+    n_simple: int  # PSUs 0..n_simple-1 are simple
+    keys: IntArray  # the fine key of each run of simple PSUs
+    starts: IntArray  # where each run starts
     s_ww: FloatArray  # Σ s W² over simple PSUs, by fine key
     mixed_rows: IntArray  # rows of mixed PSUs
-    mixed_local: IntArray  # their mixed-PSU number
-    mixed_psu: IntArray  # the mixed PSUs
+    mixed_local: IntArray  # their mixed-PSU number (0, 1, ...)
+    mixed_psu: IntArray  # the mixed PSUs in the design's numbering
+    count: FloatArray  # simple PSUs by fine key
+    buffer: FloatArray  # 6 × simple PSUs, reused for each variable's products
 
 
 def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
@@ -212,28 +219,47 @@ def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
     differs = np.flatnonzero(key != first[psu])
     mixed = np.zeros(n_psu, dtype=np.bool_)
     mixed[psu[differs]] = True
-    psu_key = np.where(mixed, size, first).astype(np.intp)
-    weight = group_sum(psu, design.weights, n_psu)
+    psu_key = np.where(mixed, size, first)
+    # a stable sort by key; on a compact key below 2**16 numpy uses a radix sort
+    compact, present = compact_codes(psu_key.astype(np.int64), size + 1)
+    order = np.argsort(compact.astype(np.uint16) if present.size <= 1 << 16 else compact,
+                       kind="stable")  # fmt: skip
+    renumber = np.empty(n_psu, dtype=np.intp)
+    renumber[order] = np.arange(n_psu)
+    row_psu = renumber[psu]
+    weight = group_sum(row_psu, design.weights, n_psu)
     scales = design.stratum_scale
     scale: FloatArray | float = (
-        float(scales[0]) if np.all(scales == scales[0]) else scales[design.psu_stratum]
+        float(scales[0]) if np.all(scales == scales[0]) else scales[design.psu_stratum[order]]
     )
-    mixed_psu = np.flatnonzero(mixed)
-    if mixed_psu.size:
-        mixed_rows = np.flatnonzero(mixed[psu])
-        number = np.cumsum(mixed) - 1
-        mixed_local = number[psu[mixed_rows]].astype(np.intp)
-    else:
-        mixed_rows = mixed_local = np.zeros(0, dtype=np.intp)
+    n_simple = n_psu - int(np.count_nonzero(mixed))
+    sorted_key = psu_key[order[:n_simple]]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if n_simple else (
+        np.zeros(0, dtype=np.intp)
+    )  # fmt: skip
+    keys = sorted_key[starts].astype(np.intp)
+    s_ww = np.zeros(size)
+    if n_simple:
+        ww = weight[:n_simple] * weight[:n_simple]
+        s_ww[keys] = np.add.reduceat(ww if isinstance(scale, float) else scale[:n_simple] * ww,
+                                     starts)  # fmt: skip
+        if isinstance(scale, float):
+            s_ww *= scale
+    mixed_rows = np.flatnonzero(row_psu >= n_simple)
     return _PsuLayout(
-        key=psu_key,
+        row_psu=row_psu,
         weight=weight,
-        rows=group_sum(psu, None, n_psu),
+        rows=group_sum(row_psu, None, n_psu),
         scale=scale,
-        s_ww=group_sum(psu_key, scale * weight * weight, size + 1)[:size],
+        n_simple=n_simple,
+        keys=keys,
+        starts=starts.astype(np.intp),
+        s_ww=s_ww,
         mixed_rows=mixed_rows,
-        mixed_local=mixed_local,
-        mixed_psu=mixed_psu.astype(np.intp),
+        mixed_local=(row_psu[mixed_rows] - n_simple).astype(np.intp),
+        mixed_psu=order[n_simple:].astype(np.intp),
+        count=group_sum(keys, np.diff(np.r_[starts, n_simple]).astype(np.float64), size),
+        buffer=np.empty((6, n_simple)),
     )
 
 
@@ -376,33 +402,43 @@ def _psu_fine_tables(
     design: SurveyDesign, layout: _PsuLayout, wy: FloatArray, gone: IntArray, size: int
 ) -> tuple[FloatArray, ...]:
     """Σ s P², Σ s P Q, Σ s Q², Σ s P W, Σ s Q W, Σ s W² and the PSU count, by fine key."""
-    psu = design.psu
-    assert psu is not None
     n_psu = design.n_psu
-    p = group_sum(psu, wy, n_psu)
-    weight = layout.weight
-    q, rows = weight, layout.rows
-    if gone.size:
-        q = weight - group_sum(psu[gone], design.weights[gone], n_psu)
-        rows = rows - group_sum(psu[gone], None, n_psu)
+    row_psu = layout.row_psu
+    m = layout.n_simple
+    p = group_sum(row_psu, wy, n_psu)[:m]
+    weight = layout.weight[:m]
     scale = layout.scale
     scalar = isinstance(scale, float)
-    k = layout.key
-    spare = size + 1
-
-    def tab(values: FloatArray) -> FloatArray:
-        table = group_sum(k, values, spare)[:size]
-        return table * scale if scalar else table
-
-    sp = p if scalar else scale * p
-    s_pw = tab(sp * weight)
-    if q is weight:  # no missing values: Q = W
-        s_pq, s_qq, s_qw = s_pw, layout.s_ww, layout.s_ww
-    else:
-        sq = q if scalar else scale * q
-        s_pq, s_qq, s_qw = tab(sp * q), tab(sq * q), tab(sq * weight)
-    count = group_sum(k, (rows > 0).astype(np.float64), spare)[:size]
-    return (tab(sp * p), s_pq, s_qq, s_pw, s_qw, layout.s_ww, count)
+    # products go into one reused buffer: fresh arrays of this size cost page faults
+    buf = layout.buffer
+    if not scalar:
+        np.multiply(p, scale[:m], out=buf[5])
+    sp = p if scalar else buf[5]
+    np.multiply(sp, p, out=buf[0])
+    np.multiply(sp, weight, out=buf[1])
+    terms = 2
+    if gone.size:
+        lost_w = group_sum(row_psu[gone], design.weights[gone], n_psu)[:m]
+        lost_n = group_sum(row_psu[gone], None, n_psu)[:m]
+        q = np.subtract(weight, lost_w, out=lost_w)
+        np.less(lost_n, layout.rows[:m], out=buf[2])  # PSUs left with a valid row
+        np.multiply(sp, q, out=buf[3])
+        sq = q if scalar else np.multiply(q, scale[:m], out=buf[5])
+        np.multiply(sq, q, out=buf[4])
+        np.multiply(sq, weight, out=buf[5])
+        terms = 6
+    tables = np.zeros((terms, size))
+    if m:
+        tables[:, layout.keys] = np.add.reduceat(buf[:terms, :m], layout.starts, axis=1)
+    if scalar:
+        tables[:2] *= scale
+        tables[3:] *= scale
+    s_pp, s_pw = tables[0], tables[1]
+    if gone.size:
+        count, s_pq, s_qq, s_qw = tables[2], tables[3], tables[4], tables[5]
+    else:  # no missing values: Q = W
+        count, s_pq, s_qq, s_qw = layout.count, s_pw, layout.s_ww, layout.s_ww
+    return (s_pp, s_pq, s_qq, s_pw, s_qw, layout.s_ww, count)
 
 
 def _cluster_tables(
