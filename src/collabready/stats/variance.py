@@ -222,8 +222,8 @@ def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
     psu_key = np.where(mixed, size, first)
     # a stable sort by key; on a compact key below 2**16 numpy uses a radix sort
     compact, present = compact_codes(psu_key.astype(np.int64), size + 1)
-    order = np.argsort(compact.astype(np.uint16) if present.size <= 1 << 16 else compact,
-                       kind="stable")  # fmt: skip
+    sortable = compact.astype(np.uint16) if present.size <= 1 << 16 else compact
+    order = np.argsort(sortable, kind="stable")
     renumber = np.empty(n_psu, dtype=np.intp)
     renumber[order] = np.arange(n_psu)
     row_psu = renumber[psu]
@@ -234,17 +234,17 @@ def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
     )
     n_simple = n_psu - int(np.count_nonzero(mixed))
     sorted_key = psu_key[order[:n_simple]]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if n_simple else (
-        np.zeros(0, dtype=np.intp)
-    )  # fmt: skip
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    if not n_simple:
+        starts = np.zeros(0, dtype=np.intp)
     keys = sorted_key[starts].astype(np.intp)
     s_ww = np.zeros(size)
     if n_simple:
         ww = weight[:n_simple] * weight[:n_simple]
-        s_ww[keys] = np.add.reduceat(ww if isinstance(scale, float) else scale[:n_simple] * ww,
-                                     starts)  # fmt: skip
         if isinstance(scale, float):
-            s_ww *= scale
+            s_ww[keys] = scale * np.add.reduceat(ww, starts)
+        else:
+            s_ww[keys] = np.add.reduceat(scale[:n_simple] * ww, starts)
     mixed_rows = np.flatnonzero(row_psu >= n_simple)
     return _PsuLayout(
         row_psu=row_psu,
@@ -394,7 +394,11 @@ def fused_row_tables(
                 extra = _cluster_tables(
                     design, layout, summed=psu_summed, group=groupings[g], valid=valid, wy=wy
                 )
-            out.append((name, g, RowTables(shift, *summed, clusters=extra)))
+            count_g, s_w_g, s_w2_g, s_y_g, s_wy_g, s_w2y_g, s_w2y2_g = summed
+            tables = RowTables(
+                shift, count_g, s_w_g, s_w2_g, s_y_g, s_wy_g, s_w2y_g, s_w2y2_g, clusters=extra
+            )
+            out.append((name, g, tables))
     return out
 
 
@@ -409,11 +413,10 @@ def _psu_fine_tables(
     weight = layout.weight[:m]
     scale = layout.scale
     scalar = isinstance(scale, float)
+    per_psu = None if isinstance(scale, float) else scale[:m]
     # products go into one reused buffer: fresh arrays of this size cost page faults
     buf = layout.buffer
-    if not scalar:
-        np.multiply(p, scale[:m], out=buf[5])
-    sp = p if scalar else buf[5]
+    sp = p if per_psu is None else np.multiply(p, per_psu, out=buf[5])
     np.multiply(sp, p, out=buf[0])
     np.multiply(sp, weight, out=buf[1])
     terms = 2
@@ -423,7 +426,7 @@ def _psu_fine_tables(
         q = np.subtract(weight, lost_w, out=lost_w)
         np.less(lost_n, layout.rows[:m], out=buf[2])  # PSUs left with a valid row
         np.multiply(sp, q, out=buf[3])
-        sq = q if scalar else np.multiply(q, scale[:m], out=buf[5])
+        sq = q if per_psu is None else np.multiply(q, per_psu, out=buf[5])
         np.multiply(sq, q, out=buf[4])
         np.multiply(sq, weight, out=buf[5])
         terms = 6
@@ -471,7 +474,21 @@ def _cluster_tables(
         mixed_scale = design.stratum_scale[mixed_stratum]
         if design.calibration is not None:
             mixed_cells = design.psu_cell_weights()[layout.mixed_psu]
-    return ClusterTables(*summed, mixed_p, mixed_q, mixed_scale, mixed_stratum, mixed_cells)
+    s_pp, s_pq, s_qq, s_pw, s_qw, s_ww, psu_count = summed
+    return ClusterTables(
+        s_pp=s_pp,
+        s_pq=s_pq,
+        s_qq=s_qq,
+        s_pw=s_pw,
+        s_qw=s_qw,
+        s_ww=s_ww,
+        psu_count=psu_count,
+        mixed_p=mixed_p,
+        mixed_q=mixed_q,
+        mixed_scale=mixed_scale,
+        mixed_stratum=mixed_stratum,
+        mixed_cells=mixed_cells,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -592,9 +609,9 @@ def domain_covariance(
         else:  # PSUs with respondents in the domain, by stratum
             in_stratum = clusters.psu_count.sum(axis=1)[:, :n_dom]
             if clusters.mixed_q.shape[0]:
-                present = (clusters.mixed_q[:, :n_dom] > 0).astype(np.float64)
+                with_rows = (clusters.mixed_q[:, :n_dom] > 0).astype(np.float64)
                 in_stratum = in_stratum + _column_sums(
-                    clusters.mixed_stratum, present, design.n_strata
+                    clusters.mixed_stratum, with_rows, design.n_strata
                 )
         domain_df = (in_stratum.sum(axis=0) - (in_stratum > 0).sum(axis=0)).astype(np.intp)
     else:
