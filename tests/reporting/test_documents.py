@@ -114,6 +114,13 @@ def test_organisation_profile(cri: Instrument, wave):
     assert cell.value == pytest.approx(res.estimate[0], rel=1e-9)
     assert cell.ci == pytest.approx((res.ci_low[0], res.ci_high[0]), rel=1e-9)
     assert cell.text == fmt_number(res.estimate[0])
+    # the share of peers scored above: to the nearest 10%, from the peers' own scores
+    mine = float(score_index(responses, cri)[np.flatnonzero(own)].mean())
+    share = tables["peers-table"].cell("Index", "Peers you score above")
+    peer_index = index[peer & ~np.isnan(index)]
+    if np.flatnonzero(own).size == 1:
+        assert share.value == 10 * round(10 * float(np.mean(peer_index < mine)))
+    assert share.value % 10 == 0
     with pytest.raises(SubjectNotFoundError, match="respondent_id 123456789"):
         organisation_profile(responses=responses, instrument=cri, respondent_id=123456789)
 

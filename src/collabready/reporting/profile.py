@@ -235,7 +235,9 @@ def _peers(
             continue
         peer_values = data.col(col)[peer]
         answered = peer_values[~np.isnan(peer_values)]
-        share = 100 * float(np.mean(answered < mine))
+        # to the nearest 10%, as on the web profile: an exact share would move by
+        # one peer's worth with each new submission to a live wave
+        share = 10.0 * round(10 * float(np.mean(answered < mine)))
         rows.append(
             (
                 Cell.label(title),
@@ -252,7 +254,8 @@ def _peers(
         tuple(rows),
         (
             "The sector average is unweighted, with its 95% confidence interval beneath it "
-            "(organisations as clusters).",
+            "(organisations as clusters). The share of peers you score above is rounded to "
+            "the nearest 10%.",
             f"[c] suppressed: fewer than {k} peers answered.",
         ),
         k,
