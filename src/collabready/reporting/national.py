@@ -219,7 +219,10 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
             f"Disclosure control: no figure in this report rests on fewer than {a.k} "
             "respondents. Such figures are replaced by [c], and where a suppressed figure "
             "could be worked out from a total and its neighbours, a second figure is "
-            "suppressed too."
+            "suppressed too. The sector briefings show the same breakdowns within each "
+            "sector, so the suppression is decided once for this report and every briefing "
+            "together: a figure withheld in one is withheld in all, and none can be worked "
+            "out by comparing them."
         )
     )
     return Section("methodology", "Methodology", tuple(content))

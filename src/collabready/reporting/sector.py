@@ -254,7 +254,9 @@ def sector_briefing(
         "sectors take account of the design (organisations as clusters, calibration-aware "
         f"standard errors), and the {count_words(len(instrument.blocks))} block comparisons "
         "are Holm-adjusted. "
-        f"No figure rests on fewer than {k} respondents."
+        f"No figure rests on fewer than {k} respondents, and a figure withheld here is "
+        "withheld in the national report and the other briefings too, so that none can be "
+        "worked out by comparing them."
     )
     sections = (
         Section("summary", "Summary", (findings, method)),

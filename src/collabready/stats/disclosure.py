@@ -25,12 +25,20 @@ The rule (threshold rule with complementary suppression; Hundepool et al.
    ends up suppressed their sum is the total itself, whose own cell is
    suppressed by step 1 if it is below ``k``.) Relations are revisited until
    none changes, so two-way tables are protected by rows and by columns.
+   A total that is itself a row of the table (a margin) may be withheld too
+   (as a member of the relation one level further up); it is then protected
+   from below as well: at least one of the cells adding up to it is withheld
+   (else it is their sum), and a cell that is the only one adding up to its
+   total is withheld together with it.
 4. **No linear recovery.** Finally the linear system of all relations is
    checked: a suppressed cell whose count is determined by the published
    cells and totals (it lies in the row space of the relations restricted
    to the suppressed cells — e.g. a "bridge" between two suppression cycles
    of a two-way table) causes a further complementary suppression, and the
-   process repeats.
+   process repeats. The check is made twice: with every total known, and
+   with withheld total rows as unknowns (each relation then reads "cells
+   minus their total = 0"), so neither a cell nor a withheld margin is
+   determined.
 
 **Linked tables.** Tables that share totals (a national one-way table by
 sub-sector and, in separate documents, the same breakdown within each sector)
