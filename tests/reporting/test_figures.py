@@ -80,6 +80,13 @@ def test_headline_finding_equals_estimate_means(built: Built, engine: Engine):
     )
     assert expected in f.text
     assert expected in built.pdf_flat
+    # the number of leaders is the estimate's own n (respondents with an index),
+    # not everyone in the data
+    n_index = int(res.n[0])
+    assert n_index == int(np.isfinite(engine.col("index")).sum())
+    assert n_index < built.responses.height
+    assert f"from {n_index:,} senior leaders" in f.text
+    assert f"from {built.responses.height:,} senior leaders" not in f.text
 
 
 @pytest.mark.parametrize("variable", GROUPS)

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from scipy import stats as sps
 
 from collabready.instrument import Instrument
+from collabready.reporting.findings import count_words
 from collabready.reporting.national import national_report
 from collabready.reporting.render import render_html, render_pdf
 from collabready.stats import PAdjust, compare_domains, estimate_means, paired_difference
@@ -25,7 +26,7 @@ from collabready.stats import PAdjust, compare_domains, estimate_means, paired_d
 from .conftest import Built, Engine, engine_for
 from .html_tables import parse
 
-LOWEST = "is the lowest-scoring of the six building blocks"
+LOWEST = "is the lowest-scoring of the six building blocks"  # cri has six blocks
 CITIZENS = "Engaging citizens lags behind"
 WIDEST = "shows the widest gap between ambition and practice"
 
@@ -171,3 +172,27 @@ def test_widest_gap_follows_the_data(cri: Instrument, wave, tmp_path: Path, wide
     assert f"The {name} {WIDEST}" in printed.pdf
     other = "public sector" if widen else "third sector"
     assert f"The {other} {WIDEST}" not in printed.html
+
+
+def test_block_counts_come_from_the_instrument(built: Built, cri: Instrument):
+    """The prose counts the instrument's blocks rather than assuming six."""
+    assert count_words(len(cri.blocks)) == "six"
+    assert [count_words(n) for n in (0, 1, 5, 10, 11, 1200)] == [
+        "no",
+        "one",
+        "five",
+        "ten",
+        "11",
+        "1,200",
+    ]
+    texts = {fid: f.text for fid, f in built.findings.items()}
+    words = count_words(len(cri.blocks))
+    if "lowest-block" in texts:
+        assert f"of the {words} building blocks" in texts["lowest-block"]
+    if "gap-every-block" in texts:
+        assert f"every one of the {words} building blocks" in texts["gap-every-block"]
+    if "citizens-lag" in texts:
+        assert (
+            f"each of the other {count_words(len(cri.blocks) - 1)} blocks" in texts["citizens-lag"]
+        )
+    assert any(k in texts for k in ("lowest-block", "gap-every-block", "citizens-lag"))

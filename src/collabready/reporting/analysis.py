@@ -11,6 +11,13 @@ domain means (``estimate_means`` with ``by=``), :func:`paired_contrast` and
 (``apply_disclosure_control``) is applied before anything leaves: a domain
 with fewer than ``k`` respondents has no estimate at all in the result, and
 a second domain is withheld where the first could be recovered from a total.
+
+The breakdowns are linked across documents (the national report shows each
+sub-sector, size, role and region nationally; each sector briefing shows it
+within the sector), so :func:`disclosure_pattern` protects the sector × level
+tables of every breakdown as one table, from the counts of the whole sample,
+and every document applies that one pattern (:func:`breakdowns` with
+``pattern=``, :func:`pattern_statuses`).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from collabready.stats import (
     WeightDiagnostics,
     adjust_p_values,
     apply_disclosure_control,
+    apply_pattern,
     compare_domains,
     estimate_means,
     factorize,
@@ -75,6 +83,7 @@ __all__ = [
     "SECTION_COLUMNS",
     "Breakdown",
     "Contrast",
+    "DisclosurePattern",
     "GroupRow",
     "ReportInputError",
     "Step",
@@ -83,6 +92,7 @@ __all__ = [
     "breakdown",
     "breakdowns",
     "design_for",
+    "disclosure_pattern",
     "domain_contrasts",
     "factor_of",
     "frame_sha256",
@@ -90,6 +100,7 @@ __all__ = [
     "levels_of",
     "overall",
     "paired_contrast",
+    "pattern_statuses",
     "prepare",
     "protect_counts",
     "weight",
@@ -354,6 +365,174 @@ def protect_counts(
     return [row_status(s) for s in protected.frame[STATUS_COLUMN]]
 
 
+#: The profile variable each sector briefing is about.
+SECTOR = "sector"
+
+_Key = tuple[str | None, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosurePattern:
+    """One suppression pattern for every document built from the same responses.
+
+    ``protected`` is the joint table: one row per cell with respondents, keyed
+    by ``sector`` and one column per breakdown in ``variables`` (nulls mark
+    totals): each sector × level cell, each level over all sectors (the
+    national breakdown), each sector, and the whole sample. Its count ``n`` is
+    the smallest number of respondents behind any figure any document prints
+    for the cell, so a cell a document would withhold on its own is primary
+    here. :meth:`status` gives ``shown``, ``suppressed`` or ``secondary`` for
+    a cell (``None`` for a cell with no respondents, which no document shows).
+    """
+
+    k: int
+    variables: tuple[str, ...]
+    has_sector: bool
+    protected: ProtectedTable
+    statuses: Mapping[_Key, str]
+
+    def covers(self, variable: str) -> bool:
+        """True when the pattern decides ``variable``'s cells."""
+        return variable in self.variables or (variable == SECTOR and self.has_sector)
+
+    def status(self, variable: str, level: str, *, sector: str | None = None) -> str | None:
+        """The status of ``level`` of ``variable``, nationally or within ``sector``."""
+        if variable == SECTOR:
+            if sector is not None and sector != level:
+                return None
+            return self.statuses.get((level, None, None))
+        return self.statuses.get((sector, variable, level))
+
+
+def _answered_counts(
+    codes: NDArray[np.intp], n_cells: int, answered: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Respondents in each cell, and the fewest answering any one column there."""
+    ok = codes >= 0
+    respondents = np.bincount(codes[ok], minlength=n_cells).astype(np.int64)
+    if answered.shape[1] == 0:
+        return respondents, respondents
+    per_column = np.stack(
+        [
+            np.bincount(codes[ok], weights=answered[ok, j], minlength=n_cells)
+            for j in range(answered.shape[1])
+        ],
+        axis=1,
+    )
+    return respondents, per_column.min(axis=1).astype(np.int64)
+
+
+def disclosure_pattern(
+    data: WaveData, *, k: int, variables: Sequence[str] | None = None
+) -> DisclosurePattern:
+    """The joint suppression pattern of the sector × level tables of every breakdown.
+
+    Computed from the counts alone (no weights), so every document built from
+    the same responses gets the same pattern whatever margins it is weighted
+    to. ``variables`` are the breakdowns (default: every one of
+    :data:`GROUPS` but sector in the data). The stacked table goes through
+    ``apply_disclosure_control`` with ``by=["sector", *variables]``: its
+    relations are the levels of each breakdown within each sector (adding up
+    to the sector), the sectors within each level (adding up to the national
+    level), and the national levels and the sectors (adding up to the whole
+    sample), so no withheld cell can be recovered by subtraction in any
+    direction, whichever documents a reader holds.
+    """
+    if variables is None:
+        variables = [v for v in GROUPS if v != SECTOR and v in data.profile]
+    variables = [v for v in variables if v != SECTOR]
+    has_sector = SECTOR in data.profile
+    level_columns = [c for c in MAIN_COLUMNS if c in data.scores.columns]
+    sector_columns = [
+        *level_columns,
+        *(c for c in SECTION_COLUMNS if c in data.scores.columns),
+        *(b for b in data.instrument.block_ids if b in data.scores.columns),
+    ]
+
+    def answered(columns: Sequence[str]) -> NDArray[np.bool_]:
+        if not columns:
+            return np.ones((len(data), 1), dtype=np.bool_)
+        return np.column_stack([np.isfinite(data.col(c)) for c in columns])
+
+    on_level, on_sector = answered(level_columns), answered(sector_columns)
+    by = [SECTOR, *variables]
+    records: list[dict[str, object]] = []
+    keys: list[_Key] = []
+
+    def add(key: _Key, respondents: int, n: int) -> None:
+        if respondents == 0:
+            return
+        sector, variable, level = key
+        rec: dict[str, object] = dict.fromkeys(by)
+        rec[SECTOR] = sector
+        if variable is not None:
+            rec[variable] = level
+        rec["respondents"] = respondents
+        rec["n"] = n
+        records.append(rec)
+        keys.append(key)
+
+    everyone = np.zeros(len(data), dtype=np.intp)
+    resp, n = _answered_counts(everyone, 1, on_sector)
+    add((None, None, None), int(resp[0]), int(n[0]))
+    sector = factor_of(data, SECTOR) if has_sector else None
+    if sector is not None:
+        resp, n = _answered_counts(sector.codes, len(sector.levels), on_sector)
+        for i, s in enumerate(sector.levels):
+            add((s, None, None), int(resp[i]), int(n[i]))
+    for var in variables:
+        f = factor_of(data, var)
+        resp, n = _answered_counts(f.codes, len(f.levels), on_level)
+        for i, lv in enumerate(f.levels):
+            add((None, var, lv), int(resp[i]), int(n[i]))
+        if sector is None:
+            continue
+        width = len(f.levels)
+        joint = np.where(
+            (sector.codes >= 0) & (f.codes >= 0), sector.codes * width + f.codes, -1
+        ).astype(np.intp)
+        resp, n = _answered_counts(joint, len(sector.levels) * width, on_level)
+        for si, s in enumerate(sector.levels):
+            for li, lv in enumerate(f.levels):
+                add((s, var, lv), int(resp[si * width + li]), int(n[si * width + li]))
+    frame = pd.DataFrame.from_records(records, columns=[*by, "respondents", "n"])
+    for col in by:
+        frame[col] = frame[col].astype(object)
+    protected = apply_disclosure_control(
+        frame, by=by, count_column="n", value_columns=["respondents"], k=k
+    )
+    statuses = {
+        key: row_status(st) for key, st in zip(keys, protected.frame[STATUS_COLUMN], strict=True)
+    }
+    return DisclosurePattern(int(k), tuple(variables), has_sector, protected, statuses)
+
+
+def pattern_statuses(
+    pattern: DisclosurePattern | None,
+    variable: str,
+    levels: Sequence[str],
+    counts: Sequence[int],
+    *,
+    k: int,
+) -> list[str]:
+    """Statuses of a one-way table of ``variable``'s levels (national), as the pattern has them.
+
+    A level with no respondents has no cell in the pattern and is withheld
+    (its count, 0, is below any k). Without a pattern, or for a variable the
+    pattern does not cover, the table is protected on its own
+    (:func:`protect_counts`).
+    """
+    if pattern is None or not pattern.covers(variable):
+        return protect_counts(counts, k=k, keys=levels)
+    if pattern.k != k:
+        raise ValueError(f"the disclosure pattern was made with k = {pattern.k}, not {k}")
+    out = []
+    for lv in levels:
+        st = pattern.status(variable, lv)
+        out.append("suppressed" if st is None else st)
+    return out
+
+
 def _estimates_frame(
     table: EstimateTable, rows: Mapping[str, Mapping[str, int]]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -449,6 +628,8 @@ def breakdowns(
     columns: tuple[str, ...],
     k: int,
     within: NDArray[np.bool_] | None = None,
+    pattern: DisclosurePattern | None = None,
+    sector: str | None = None,
 ) -> dict[str, Breakdown]:
     """Domain means of ``columns`` for each level of each of ``variables``, protected.
 
@@ -459,9 +640,16 @@ def breakdowns(
     figure in it rests on fewer than ``k``, and a second level where the first
     could be recovered from the total. ``within`` restricts the domains to a
     subpopulation (for example one sector) without leaving the design.
+
+    With ``pattern`` (:func:`disclosure_pattern`) a variable it covers is not
+    protected on its own: its levels are withheld exactly where the joint
+    sector × level table withholds them (within ``sector`` when given, which
+    ``within`` must then select), with ``apply_pattern``.
     """
     if not variables:
         return {}
+    if pattern is not None and pattern.k != k:
+        raise ValueError(f"the disclosure pattern was made with k = {pattern.k}, not {k}")
     factors = {var: factor_of(data, var, within) for var in variables}
     table = estimate_means(
         design=design,
@@ -478,7 +666,21 @@ def breakdowns(
         frame.insert(1, "respondents", counts)
         frame.insert(1, "n_min", frame[[f"{c}:n" for c in columns]].min(axis=1).astype(np.int64))
         frame = frame.rename(columns={"key": variable})
-        protected = apply_disclosure_control(frame, by=[variable], count_column="n_min", k=k)
+        if pattern is not None and pattern.covers(variable):
+            linked = [pattern.status(variable, lv, sector=sector) for lv in factor.levels]
+            if any(st is None for st in linked):
+                absent = factor.levels[linked.index(None)]
+                raise ValueError(f"{variable}={absent!r} has no cell in the disclosure pattern")
+            protected = apply_pattern(
+                frame,
+                primary=[st == "suppressed" for st in linked],
+                secondary=[st == "secondary" for st in linked],
+                by=[variable],
+                count_column="n_min",
+                k=k,
+            )
+        else:
+            protected = apply_disclosure_control(frame, by=[variable], count_column="n_min", k=k)
         group_rows = []
         for i, lv in enumerate(factor.levels):
             prow = protected.frame.iloc[i]
@@ -503,10 +705,19 @@ def breakdown(
     columns: tuple[str, ...],
     k: int,
     within: NDArray[np.bool_] | None = None,
+    pattern: DisclosurePattern | None = None,
+    sector: str | None = None,
 ) -> Breakdown:
     """Domain means of ``columns`` for each level of ``variable`` (see :func:`breakdowns`)."""
     return breakdowns(
-        data=data, design=design, variables=[variable], columns=columns, k=k, within=within
+        data=data,
+        design=design,
+        variables=[variable],
+        columns=columns,
+        k=k,
+        within=within,
+        pattern=pattern,
+        sector=sector,
     )[variable]
 
 

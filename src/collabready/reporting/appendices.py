@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import html as htmllib
+import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import markdown as md
 import numpy as np
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 import collabready
 from collabready.instrument.model import Instrument
 from collabready.reporting.analysis import (
     GROUPS,
+    DisclosurePattern,
     WaveData,
     factor_of,
     label_for,
-    protect_counts,
+    pattern_statuses,
     variable_title,
 )
 from collabready.reporting.model import (
@@ -58,9 +64,18 @@ def taking_action(instrument: Instrument, *, blocks: tuple[str, ...] | None = No
 
 
 def sample_profile(
-    *, data: WaveData, weights: np.ndarray | None, k: int, section_id: str = "sample-profile"
+    *,
+    data: WaveData,
+    weights: np.ndarray | None,
+    k: int,
+    section_id: str = "sample-profile",
+    pattern: DisclosurePattern | None = None,
 ) -> Section:
-    """Respondents by each profile variable: count, share, and weighted share."""
+    """Respondents by each profile variable: count, share, and weighted share.
+
+    With ``pattern`` the levels are withheld as the documents' shared
+    disclosure pattern has them (:func:`~collabready.reporting.analysis.disclosure_pattern`).
+    """
     tables = []
     for var in GROUPS:
         if var not in data.profile:
@@ -71,7 +86,7 @@ def sample_profile(
         counts = np.bincount(factor.codes[answered], minlength=len(levels))
         w = np.ones(len(data)) if weights is None else weights
         wsum = np.bincount(factor.codes[answered], weights=w[answered], minlength=len(levels))
-        status = protect_counts(counts.tolist(), k=k, keys=list(levels))
+        status = pattern_statuses(pattern, var, list(levels), counts.tolist(), k=k)
         total, wtotal = counts.sum(), wsum.sum()
         rows = []
         for i, lv in enumerate(levels):
@@ -204,12 +219,54 @@ def questionnaire(instrument: Instrument) -> Section:
     )
 
 
+#: Link schemes a note may use; relative and fragment links have none.
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+
+
+def safe_link(url: str) -> bool:
+    """True for an http, https or mailto link, or a relative or fragment link.
+
+    The URL is read as a browser would (WHATWG URL parsing): character
+    references decoded, tabs and newlines removed anywhere, leading and
+    trailing control characters and spaces ignored, the scheme
+    case-insensitive. A scheme is the part before a ``:`` that comes before
+    any ``/``, ``?`` or ``#``.
+    """
+    value = htmllib.unescape(url.replace(AMP_SUBSTITUTE, "&"))
+    value = _TAB_OR_NEWLINE.sub("", value).strip("".join(map(chr, range(0x21))))
+    scheme = _SCHEME.match(value)
+    if scheme is None:
+        # no scheme: relative, unless a ":" comes before any "/", "?" or "#"
+        head = re.split(r"[/?#]", value, maxsplit=1)[0]
+        return ":" not in head
+    return scheme.group(1).lower() in SAFE_LINK_SCHEMES
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop the target of any link (or image) whose scheme is not safe."""
+
+    def run(self, root: ET.Element) -> None:
+        for el in root.iter():
+            for attr in ("href", "src"):
+                value = el.get(attr)
+                if value is not None and not safe_link(value):
+                    del el.attrib[attr]
+
+
 def markdown_note(text: str, *, title: str = "Roundtable note") -> Section:
-    """A user's Markdown note as an appendix; raw HTML in it is shown as text."""
+    """A user's Markdown note as an appendix; raw HTML in it is shown as text.
+
+    Links keep their target only when it is http, https, mailto, or relative
+    (a ``javascript:`` or ``data:`` link prints as plain text).
+    """
     converter = md.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     # the note is user input: do not pass HTML through, escape it
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
+    # after "unescape" (priority 0), so escaped characters are back in the URLs
+    converter.treeprocessors.register(_SafeLinks(converter), "safe_links", -10)
     html = converter.convert(text)
     return Section("roundtable", title, (RawHtml(html),), appendix=True)
 

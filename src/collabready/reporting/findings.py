@@ -17,7 +17,21 @@ from collabready.reporting.blocks import p_text
 from collabready.reporting.model import Estimate, Finding
 from collabready.reporting.wave import WaveAnalysis
 
-__all__ = ["ALPHA", "disclosed", "disclosed_counts", "key_findings", "sector_phrase"]
+__all__ = [
+    "ALPHA",
+    "count_words",
+    "disclosed",
+    "disclosed_counts",
+    "key_findings",
+    "sector_phrase",
+]
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_words(n: int) -> str:
+    """A small count in words, as prose prints it (``6`` -> ``six``); digits from 11."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
 
 
 def sector_phrase(label: str) -> str:
@@ -50,6 +64,11 @@ def _diff_evidence(c: Contrast, what: str = "difference") -> str:
     return f"{what} {c.difference.text()}, {p_text(c.p_adjusted)}{adj}"
 
 
+def _blocks(a: WaveAnalysis) -> str:
+    """How many building blocks the instrument has, in words."""
+    return count_words(len(a.data.instrument.blocks))
+
+
 def _absent(finding_id: str) -> Finding:
     return Finding(finding_id, "", supported=False)
 
@@ -62,7 +81,7 @@ def index_level(a: WaveAnalysis) -> Finding:
         id="index",
         sentence=(
             f"The Collaboration Readiness Index stands at {e.text()} out of 100, "
-            f"from {a.n:,} senior leaders."
+            f"from {e.n:,} senior leaders."
         ),
         supported=disclosed(a, e),
         estimate=e,
@@ -78,7 +97,7 @@ def lowest_block(a: WaveAnalysis) -> Finding:
     return Finding(
         id="lowest-block",
         sentence=(
-            f"{c.a} is the lowest-scoring of the six building blocks, at {e.text()}, "
+            f"{c.a} is the lowest-scoring of the {_blocks(a)} building blocks, at {e.text()}, "
             f"significantly below the next lowest, {c.b}."
         ),
         supported=significant(c, sign=-1) and disclosed(a, e, c.difference),
@@ -120,7 +139,7 @@ def gap_in_every_block(a: WaveAnalysis) -> Finding:
     return Finding(
         id="gap-every-block",
         sentence=(
-            "Commitment exceeds capacity in every one of the six building blocks; the "
+            f"Commitment exceeds capacity in every one of the {_blocks(a)} building blocks; the "
             f"smallest gap is in {smallest.a}, {smallest.difference.text()}."
         ),
         supported=ok and disclosed(a, *(c.difference for c in a.block_gaps)),
@@ -161,7 +180,7 @@ def citizens_lag(a: WaveAnalysis) -> Finding:
         id="citizens-lag",
         sentence=(
             f"Engaging citizens lags behind collaboration between organisations: {cs[0].a}, "
-            f"at {e.text()}, scores below each of the other five blocks."
+            f"at {e.text()}, scores below each of the other {count_words(len(cs))} blocks."
         ),
         supported=ok and disclosed(a, e, *(c.difference for c in cs)),
         estimate=e,

@@ -18,6 +18,7 @@ from collabready.reporting.analysis import (
     _no_step,
     frame_sha256,
     label_for,
+    pattern_statuses,
     prepare,
     protect_counts,
     variable_title,
@@ -104,7 +105,7 @@ def national_report(
         _citizens(analysis),
         _value(analysis),
         appendices.taking_action(instrument),
-        appendices.sample_profile(data=data, weights=weights, k=k),
+        appendices.sample_profile(data=data, weights=weights, k=k, pattern=analysis.pattern),
         *_item_statistics(analysis),
         appendices.questionnaire(instrument),
         *((appendices.markdown_note(roundtable),) if roundtable else ()),
@@ -218,7 +219,10 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
             f"Disclosure control: no figure in this report rests on fewer than {a.k} "
             "respondents. Such figures are replaced by [c], and where a suppressed figure "
             "could be worked out from a total and its neighbours, a second figure is "
-            "suppressed too."
+            "suppressed too. The sector briefings show the same breakdowns within each "
+            "sector, so the suppression is decided once for this report and every briefing "
+            "together: a figure withheld in one is withheld in all, and none can be worked "
+            "out by comparing them."
         )
     )
     return Section("methodology", "Methodology", tuple(content))
@@ -227,7 +231,7 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
 def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
     sector = a.data.profile["sector"]
     counts = [int(np.sum(sector == lv)) for lv, _ in fw.invited]
-    status = protect_counts(counts, k=a.k, keys=[lv for lv, _ in fw.invited])
+    status = pattern_statuses(a.pattern, "sector", [lv for lv, _ in fw.invited], counts, k=a.k)
     rows = []
     for (lv, invited), n, st in zip(fw.invited, counts, status, strict=True):
         label = Cell.label(label_for(a.data.instrument, "sector", lv))
@@ -257,7 +261,7 @@ def _margins_table(a: WaveAnalysis) -> Table:
         values = a.data.profile[var]
         masks = [values == lv for lv, _ in levels]
         counts = [int(m.sum()) for m in masks]
-        status = protect_counts(counts, k=a.k, keys=[lv for lv, _ in levels])
+        status = pattern_statuses(a.pattern, var, [lv for lv, _ in levels], counts, k=a.k)
         for (lv, total), mask, n, st in zip(levels, masks, counts, status, strict=True):
             wt = float(a.design.weights[mask].sum())
             label = Cell.label(f"{variable_title(var)}: {label_for(a.data.instrument, var, lv)}")
@@ -495,7 +499,8 @@ def _value(a: WaveAnalysis) -> Section:
         content.append(
             Table(
                 "validation-regression",
-                "Design-based regression of the outcomes score on the six block scores "
+                "Design-based regression of the outcomes score on the "
+                f"{findings.count_words(len(a.data.instrument.blocks))} block scores "
                 f"(n = {reg.n:,}, R² = {reg.r_squared:.2f}, {reg.df:,} df)",
                 ("Term", "Coefficient", "95% CI", "p"),
                 coef_rows,

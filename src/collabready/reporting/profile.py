@@ -1,6 +1,6 @@
 """The organisation profile: one respondent's or one organisation's readiness.
 
-The profile shows the six blocks (commitment against capacity, the gap, the
+The profile shows the building blocks (commitment against capacity, the gap, the
 block score and its readiness level), the position against peers in the same
 sector (suppressed when fewer than ``k`` peers answered), and suggested
 actions for the weakest blocks from the guidance in the instrument.
@@ -20,6 +20,7 @@ from collabready.reporting.analysis import (
     DEFAULT_K,
     WaveData,
     design_for,
+    disclosure_pattern,
     frame_sha256,
     label_for,
     prepare,
@@ -27,6 +28,7 @@ from collabready.reporting.analysis import (
     table_positions,
 )
 from collabready.reporting.charts import Point, estimate_chart
+from collabready.reporting.findings import count_words
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -144,7 +146,7 @@ def organisation_profile(
     )
     sections = (
         Section("overview", "Your readiness", (headline, intro) if intro.text else (headline,)),
-        Section("blocks", "The six building blocks", (chart,)),
+        Section("blocks", f"The {count_words(len(instrument.blocks))} building blocks", (chart,)),
         peers,
         actions,
         appendices.stamp_section(stamp),
@@ -195,16 +197,21 @@ def _peers(
     peer = (data.profile["sector"] == sector) & ~own
     n_peers = int(peer.sum())
     label = label_for(instrument, "sector", sector)
+    reason = ""
     if protect_counts([n_peers], k=k) != ["shown"]:
+        reason = (
+            f"fewer than {k} other respondents in the sector answered, so a comparison could "
+            "identify them"
+        )
+    elif disclosure_pattern(data, k=k).status("sector", sector) != "shown":
+        # the national report withholds this sector's figures (so that a smaller
+        # sector's cannot be worked out); its peer count would give them away
+        reason = "the sector's figures are withheld in the national report (disclosure control)"
+    if reason:
         return Section(
             "peers",
             "Compared with your sector",
-            (
-                Paragraph(
-                    f"Comparison with the {label.lower()} is not shown: fewer than {k} other "
-                    "respondents in the sector answered, so a comparison could identify them."
-                ),
-            ),
+            (Paragraph(f"Comparison with the {label.lower()} is not shown: {reason}."),),
         )
     # the peers are a domain of the (unweighted) design of the whole sample,
     # organisations as clusters

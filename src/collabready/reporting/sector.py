@@ -15,6 +15,7 @@ from collabready.reporting.analysis import (
     Contrast,
     breakdown,
     design_for,
+    disclosure_pattern,
     domain_contrasts,
     frame_sha256,
     holm,
@@ -30,7 +31,7 @@ from collabready.reporting.blocks import (
     estimates_chart,
     p_text,
 )
-from collabready.reporting.findings import disclosed_counts, sector_phrase
+from collabready.reporting.findings import count_words, disclosed_counts, sector_phrase
 from collabready.reporting.model import (
     Estimate,
     Finding,
@@ -74,6 +75,14 @@ def sector_briefing(
             f"sector {sector!r}: {n_in} respondents in the sector and {n_out} outside it; "
             f"a briefing needs at least {k} in each (disclosure control)"
         )
+    # one suppression pattern for the national report and every briefing, from the
+    # counts of the whole sample: a figure withheld in one document is withheld in all
+    pattern = disclosure_pattern(data, k=k)
+    if pattern.status("sector", sector) != "shown":
+        raise SectorError(
+            f"sector {sector!r}: the national report withholds the sector's figures so that "
+            "a smaller sector's cannot be worked out (disclosure control); no briefing"
+        )
     raking, summary = weight(data, margins)
     design = design_for(data, raking)
     label = label_for(instrument, "sector", sector)
@@ -108,7 +117,7 @@ def sector_briefing(
             (b.title.get(), label, est(b.id, sector)),
             (b.title.get(), others, est(b.id, OTHERS)),
         ]
-    # ... and their differences, Holm-adjusted over the six blocks as one family
+    # ... and their differences, Holm-adjusted over the blocks as one family
     contrasts: list[Contrast] = []
     for b in instrument.blocks:
         (c,) = domain_contrasts(
@@ -198,7 +207,14 @@ def sector_briefing(
         if var not in data.profile:
             continue
         bd = breakdown(
-            data=data, design=design, variable=var, columns=("index", "gap"), k=k, within=in_sector
+            data=data,
+            design=design,
+            variable=var,
+            columns=("index", "gap"),
+            k=k,
+            within=in_sector,
+            pattern=pattern,
+            sector=sector,
         )
         t = breakdown_table(
             table_id=f"sector-by-{var}",
@@ -236,8 +252,11 @@ def sector_briefing(
         ("Weighted by raking to the population margins. " if summary else "Unweighted. ")
         + "Sub-sector figures within the sector are domain estimates; differences from other "
         "sectors take account of the design (organisations as clusters, calibration-aware "
-        "standard errors), and the six block comparisons are Holm-adjusted. "
-        f"No figure rests on fewer than {k} respondents."
+        f"standard errors), and the {count_words(len(instrument.blocks))} block comparisons "
+        "are Holm-adjusted. "
+        f"No figure rests on fewer than {k} respondents, and a figure withheld here is "
+        "withheld in the national report and the other briefings too, so that none can be "
+        "worked out by comparing them."
     )
     sections = (
         Section("summary", "Summary", (findings, method)),

@@ -19,6 +19,7 @@ from collabready.reporting.analysis import (
     SECTION_COLUMNS,
     Breakdown,
     Contrast,
+    DisclosurePattern,
     Step,
     WaveData,
     WeightingSummary,
@@ -26,6 +27,7 @@ from collabready.reporting.analysis import (
     breakdown,
     breakdowns,
     design_for,
+    disclosure_pattern,
     domain_contrasts,
     factor_of,
     holm,
@@ -77,6 +79,8 @@ class WaveAnalysis:
     design: SurveyDesign
     #: whole-sample estimates; a measure with fewer than k respondents is absent
     overall: Mapping[str, Estimate]
+    #: the suppression pattern shared by every document built from these responses
+    pattern: DisclosurePattern
     breakdowns: Mapping[str, Breakdown]
     block_breakdown: Breakdown
     #: block ids from lowest to highest score
@@ -125,18 +129,27 @@ def analyse_wave(
         data=data, design=design, columns=MAIN_COLUMNS + block_cols + present_sections, k=k
     )
     groups = [var for var in GROUPS if var in data.profile]
+    pattern = disclosure_pattern(data, k=k)
     by_group = breakdowns(
         data=data,
         design=design,
         variables=[v for v in groups if v != "sector"],
         columns=MAIN_COLUMNS,
         k=k,
+        pattern=pattern,
     )
     by_group["sector"] = breakdown(
-        data=data, design=design, variable="sector", columns=MAIN_COLUMNS + present_sections, k=k
+        data=data,
+        design=design,
+        variable="sector",
+        columns=MAIN_COLUMNS + present_sections,
+        k=k,
+        pattern=pattern,
     )
     by_group = {v: by_group[v] for v in groups}
-    sector_blocks = breakdown(data=data, design=design, variable="sector", columns=blocks, k=k)
+    sector_blocks = breakdown(
+        data=data, design=design, variable="sector", columns=blocks, k=k, pattern=pattern
+    )
 
     title = {b.id: b.title.get() for b in inst.blocks}
     # blocks ranked; the lowest against the next lowest, paired within respondents
@@ -201,6 +214,7 @@ def analyse_wave(
         weighting=summary,
         design=design,
         overall=ov,
+        pattern=pattern,
         breakdowns=by_group,
         block_breakdown=sector_blocks,
         block_order=ranked,

@@ -18,6 +18,7 @@ from collabready.stats.diagnostics import WeightDiagnostics, weight_diagnostics
 from collabready.stats.disclosure import (
     ProtectedTable,
     apply_disclosure_control,
+    apply_pattern,
     suppression_mask,
 )
 from collabready.stats.errors import (
@@ -95,6 +96,7 @@ __all__ = [
     "WeightDiagnostics",
     "adjust_p_values",
     "apply_disclosure_control",
+    "apply_pattern",
     "compare_domains",
     "compare_waves",
     "cronbach_alpha",

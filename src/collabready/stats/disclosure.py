@@ -25,16 +25,35 @@ The rule (threshold rule with complementary suppression; Hundepool et al.
    ends up suppressed their sum is the total itself, whose own cell is
    suppressed by step 1 if it is below ``k``.) Relations are revisited until
    none changes, so two-way tables are protected by rows and by columns.
+   A total that is itself a row of the table (a margin) may be withheld too
+   (as a member of the relation one level further up); it is then protected
+   from below as well: at least one of the cells adding up to it is withheld
+   (else it is their sum), and a cell that is the only one adding up to its
+   total is withheld together with it.
 4. **No linear recovery.** Finally the linear system of all relations is
    checked: a suppressed cell whose count is determined by the published
    cells and totals (it lies in the row space of the relations restricted
    to the suppressed cells — e.g. a "bridge" between two suppression cycles
    of a two-way table) causes a further complementary suppression, and the
-   process repeats.
+   process repeats. The check is made twice: with every total known, and
+   with withheld total rows as unknowns (each relation then reads "cells
+   minus their total = 0"), so neither a cell nor a withheld margin is
+   determined.
 
-What it does not cover: tables linked through totals that are published in
-*other* tables (apply it to all of them with the same ``by`` structure),
-bounds from non-negativity (a suppressed count can be bracketed, not
+**Linked tables.** Tables that share totals (a national one-way table by
+sub-sector and, in separate documents, the same breakdown within each sector)
+are protected as *one* table: stack the cells of every slice with their total
+rows (nulls in the ``by`` columns: ``by=["sector", "subsector"]`` with rows
+for each sector × sub-sector, each sub-sector over all sectors, each sector
+and the whole sample; several breakdowns can share the sector and grand
+totals in one frame with ``by=["sector", "subsector", "size"]``, each row
+null in the breakdowns it is not about). The relations then run along both
+directions, so a cell withheld in one slice cannot be recovered from another.
+Each published slice then carries the joint pattern with
+:func:`apply_pattern`, so every document withholds the same cells.
+
+What it does not cover: linked tables protected separately rather than as one
+(above), bounds from non-negativity (a suppressed count can be bracketed, not
 recovered), and dominance rules for magnitude tables.
 
 Representation: suppressed values are never zero and never a stand-in
@@ -66,6 +85,7 @@ __all__ = [
     "DisclosureError",
     "ProtectedTable",
     "apply_disclosure_control",
+    "apply_pattern",
     "relations_from_keys",
     "suppression_mask",
 ]
@@ -102,23 +122,73 @@ def _suppress_smallest(
     return True
 
 
+def _protect_relation(
+    members: NDArray[np.intp],
+    total: int,
+    counts: NDArray[np.float64],
+    suppressed: NDArray[np.bool_],
+    k: int,
+) -> bool:
+    """Complementary suppression in one relation; True when a cell was added.
+
+    ``total`` is the cell the members add up to when it is a cell of the table
+    (-1 when the total is only known from elsewhere). The members are
+    protected as if the total were known whether or not it is withheld (the
+    rule of the module docstring); in addition a withheld total needs a
+    withheld member (else it is their sum), and a relation of one member and
+    its total cell withholds both or neither.
+    """
+    added = False
+    while True:
+        hidden = suppressed[members]
+        ok = members.size < 2 or _relation_ok(counts[members], hidden, k)
+        if total >= 0:
+            ok = ok and (not suppressed[total] or bool(hidden.any()))
+            if members.size == 1:
+                ok = ok and bool(hidden[0]) == bool(suppressed[total])
+        if ok:
+            return added
+        if _suppress_smallest(members, counts, suppressed):
+            added = True
+            continue
+        if total >= 0 and not suppressed[total] and members.size == 1:
+            suppressed[total] = True
+            added = True
+            continue
+        return added
+
+
 def _determined(
-    relations: Sequence[NDArray[np.intp]], suppressed: NDArray[np.bool_]
+    relations: Sequence[tuple[NDArray[np.intp], int]],
+    suppressed: NDArray[np.bool_],
+    *,
+    signed: bool,
 ) -> NDArray[np.intp]:
-    """Suppressed cells whose value the relations' linear system pins down."""
+    """Suppressed cells whose value the relations' linear system pins down.
+
+    Unsigned: every relation ``sum(members) = total`` with the total known
+    (published here or elsewhere). Signed: ``sum(members) - total = 0`` where
+    the total is a cell of the table, so a withheld total is one more unknown.
+    """
     hidden = np.flatnonzero(suppressed)
     if hidden.size == 0:
         return hidden
     position = -np.ones(suppressed.shape[0], dtype=np.intp)
     position[hidden] = np.arange(hidden.size)
-    rows = [position[r][position[r] >= 0] for r in relations]
-    rows = [r for r in rows if r.size]
+    rows: list[NDArray[np.float64]] = []
+    for members, total in relations:
+        if not signed and members.size < 2:
+            continue
+        row = np.zeros(hidden.size)
+        m = position[members]
+        row[m[m >= 0]] = 1.0
+        if signed and total >= 0 and position[total] >= 0:
+            row[position[total]] = -1.0
+        if row.any():
+            rows.append(row)
     if not rows:
         return np.empty(0, dtype=np.intp)
-    a = np.zeros((len(rows), hidden.size))
-    for i, r in enumerate(rows):
-        a[i, r] = 1.0
-    free = linalg.null_space(a)
+    free = linalg.null_space(np.vstack(rows))
     if free.shape[1] == 0:
         return hidden
     pinned = np.max(np.abs(free), axis=1) < 1e-9
@@ -126,20 +196,30 @@ def _determined(
     return out
 
 
+def _check_k(k: object) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise DisclosureError(f"k must be a whole number of at least 1, got {k!r}")
+
+
 def suppression_mask(
     *,
     counts: NDArray[Any],
     relations: Sequence[NDArray[np.intp]] = (),
     k: int = DEFAULT_K,
+    totals: Sequence[int | None] | None = None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Primary and secondary suppression masks for cells with these counts.
 
     ``relations`` lists groups of cell indices whose sum is a known total.
+    ``totals`` (one per relation, optional) names the cell each relation adds
+    up to when that total is itself a cell of the table (``None`` when it is
+    known only from elsewhere): such a total can be withheld too, and is then
+    protected from being recovered as the sum of its members (step 3 of the
+    module docstring runs in both directions).
     Returns ``(primary, secondary)``; a cell is withheld when either is true.
     See the module docstring for the rule.
     """
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise DisclosureError(f"k must be a whole number of at least 1, got {k!r}")
+    _check_k(k)
     c = np.asarray(counts, dtype=np.float64)
     if c.ndim != 1:
         raise DisclosureError(f"counts must be one-dimensional, got shape {c.shape}")
@@ -150,22 +230,40 @@ def suppression_mask(
     for r in rels:
         if r.size and (r.min() < 0 or r.max() >= c.size):
             raise DisclosureError(f"relation refers to a cell outside 0..{c.size - 1}")
+    if totals is None:
+        tots = [-1] * len(rels)
+    else:
+        if len(totals) != len(rels):
+            raise DisclosureError(f"{len(totals)} totals for {len(rels)} relations")
+        tots = [-1 if t is None else int(t) for t in totals]
+        for t in tots:
+            if t >= c.size:
+                raise DisclosureError(f"a total refers to a cell outside 0..{c.size - 1}")
+    linked = [
+        (r, t)
+        for r, t in zip(rels, tots, strict=True)
+        if r.size >= 2 or (t >= 0 and r.size == 1 and t not in r)
+    ]
     primary = c < k
     suppressed = primary.copy()
-    rels = [r for r in rels if r.size >= 2]
     while True:
         changed = True
         while changed:
             changed = False
-            for r in rels:
-                while not _relation_ok(c[r], suppressed[r], k):
-                    if not _suppress_smallest(r, c, suppressed):
-                        break
+            for members, total in linked:
+                if _protect_relation(members, total, c, suppressed, k):
                     changed = True
-        pinned = _determined(rels, suppressed)
+        pinned = np.union1d(
+            _determined(linked, suppressed, signed=False),
+            _determined(linked, suppressed, signed=True),
+        )
         added = False
         for cell in pinned:
-            candidates = [r for r in rels if cell in r]
+            candidates = [
+                np.append(members, total) if total >= 0 else members
+                for members, total in linked
+                if cell in members or cell == total
+            ]
             pool = np.unique(np.concatenate(candidates)) if candidates else np.empty(0, np.intp)
             if _suppress_smallest(pool, c, suppressed):
                 added = True
@@ -175,27 +273,33 @@ def suppression_mask(
     return primary, suppressed & ~primary
 
 
+def _keyed_relations(keys: pd.DataFrame) -> list[tuple[NDArray[np.intp], int | None]]:
+    """Each relation of ``keys`` (see :func:`relations_from_keys`) with its total row, if any."""
+    cols = list(keys.columns)
+    if keys.duplicated().any():
+        dup = keys[keys.duplicated(keep=False)].iloc[0].to_dict()
+        raise DisclosureError(f"table has more than one row for {dup}; each cell must be one row")
+    values = [[None if pd.isna(v) else v for v in keys[c].tolist()] for c in cols]
+    rows = [tuple(values[i][row] for i in range(len(cols))) for row in range(len(keys))]
+    where = {key: row for row, key in enumerate(rows)}
+    out: list[tuple[NDArray[np.intp], int | None]] = []
+    for j in range(len(cols)):
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for row in range(len(keys)):
+            if values[j][row] is None:
+                continue
+            groups.setdefault((*rows[row][:j], None, *rows[row][j + 1 :]), []).append(row)
+        out.extend((np.asarray(g, dtype=np.intp), where.get(key)) for key, g in groups.items())
+    return out
+
+
 def relations_from_keys(keys: pd.DataFrame) -> list[NDArray[np.intp]]:
     """Relations of a table broken down by the columns of ``keys`` (nulls mark totals).
 
     For each column, the rows with a value in it that agree on every other
     column (a null agreeing with a null) add up to the row one level up.
     """
-    relations: list[NDArray[np.intp]] = []
-    cols = list(keys.columns)
-    if keys.duplicated().any():
-        dup = keys[keys.duplicated(keep=False)].iloc[0].to_dict()
-        raise DisclosureError(f"table has more than one row for {dup}; each cell must be one row")
-    values = [[None if pd.isna(v) else v for v in keys[c].tolist()] for c in cols]
-    for j in range(len(cols)):
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for row in range(len(keys)):
-            if values[j][row] is None:
-                continue
-            key = tuple(values[i][row] for i in range(len(cols)) if i != j)
-            groups.setdefault(key, []).append(row)
-        relations.extend(np.asarray(g, dtype=np.intp) for g in groups.values())
-    return relations
+    return [members for members, _ in _keyed_relations(keys)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +364,86 @@ def apply_disclosure_control(
         row = int(np.flatnonzero(np.isnan(counts))[0])
         raise DisclosureError(f"row {row}: column {count_column!r} has no count")
     keys = table[list(by)].reset_index(drop=True)
-    relations = relations_from_keys(keys) if by else []
-    primary, secondary = suppression_mask(counts=counts, relations=relations, k=k)
+    keyed = _keyed_relations(keys) if by else []
+    primary, secondary = suppression_mask(
+        counts=counts,
+        relations=[members for members, _ in keyed],
+        totals=[total for _, total in keyed],
+        k=k,
+    )
+    return _withhold(
+        table,
+        primary=primary,
+        secondary=secondary,
+        by=by,
+        count_column=count_column,
+        value_columns=value_columns,
+        k=k,
+    )
+
+
+def apply_pattern(
+    table: pd.DataFrame,
+    *,
+    primary: Sequence[bool] | NDArray[np.bool_],
+    secondary: Sequence[bool] | NDArray[np.bool_],
+    by: Sequence[str],
+    count_column: str = "n",
+    value_columns: Sequence[str] | None = None,
+    k: int = DEFAULT_K,
+) -> ProtectedTable:
+    """Withhold the cells of ``table`` that a joint protection already chose.
+
+    For a slice of linked tables (module docstring): ``primary`` and
+    ``secondary`` (one flag per row, as the joint table's ``disclosure``
+    column says for the same cells) are applied as they are, so the slice
+    withholds exactly what the joint table does. As a safeguard every row
+    whose own ``count_column`` is below ``k`` must be flagged ``primary``:
+    a slice never shows a figure the threshold rule withholds.
+    """
+    _check_k(k)
+    missing = [c for c in (*by, count_column) if c not in table.columns]
+    if missing:
+        raise DisclosureError(f"table has no column(s) {missing}; it has {list(table.columns)}")
+    if STATUS_COLUMN in table.columns:
+        raise DisclosureError(f"table already has a {STATUS_COLUMN!r} column: protect it only once")
+    if value_columns is None:
+        value_columns = [c for c in table.columns if c not in {*by, count_column}]
+    p = np.asarray(primary, dtype=np.bool_)
+    s = np.asarray(secondary, dtype=np.bool_) & ~p
+    if p.shape != (len(table),) or s.shape != (len(table),):
+        raise DisclosureError(
+            f"the pattern has {p.size} and {s.size} flags for a table of {len(table)} rows"
+        )
+    counts = pd.to_numeric(table[count_column], errors="coerce").to_numpy(dtype=np.float64)
+    below = np.isnan(counts) | (counts < k)
+    if np.any(below & ~p):
+        row = int(np.flatnonzero(below & ~p)[0])
+        raise DisclosureError(
+            f"row {row}: {count_column!r} is {counts[row]}, below k = {k}, but the pattern "
+            "does not withhold it as primary"
+        )
+    return _withhold(
+        table,
+        primary=p,
+        secondary=s,
+        by=by,
+        count_column=count_column,
+        value_columns=value_columns,
+        k=k,
+    )
+
+
+def _withhold(
+    table: pd.DataFrame,
+    *,
+    primary: NDArray[np.bool_],
+    secondary: NDArray[np.bool_],
+    by: Sequence[str],
+    count_column: str,
+    value_columns: Sequence[str],
+    k: int,
+) -> ProtectedTable:
     hidden = primary | secondary
     frame = table.reset_index(drop=True).copy()
     for col in (count_column, *value_columns):
