@@ -103,3 +103,54 @@ def test_raw_html_is_still_text():
 )
 def test_safe_link(url: str, ok: bool):
     assert safe_link(url) is ok
+
+
+def test_the_pdf_never_fetches_what_a_note_links_to(tmp_path):
+    """An image in the note (http or file) is not fetched when the PDF is made."""
+    import http.server
+    import threading
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from collabready.reporting.model import Report, ReportKind, Section, Stamp
+    from collabready.reporting.render import render_pdf
+
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    secret = tmp_path / "secret.svg"
+    secret.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>SECRET</text></svg>')
+    try:
+        port = server.server_address[1]
+        html = (
+            f'<p>Note</p><img src="http://127.0.0.1:{port}/pixel.png" alt="a">'
+            f'<img src="file://{secret}" alt="b">'
+        )
+        report = Report(
+            kind=ReportKind.NATIONAL,
+            title="Fetch test",
+            subtitle="",
+            sections=(Section("roundtable", "Roundtable note", (RawHtml(html),)),),
+            stamp=Stamp("0", "cri@1.1.0", "0" * 64, datetime.now(UTC), 5),
+        )
+        pdf = render_pdf(report)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert pdf.startswith(b"%PDF")
+    assert requests == []
+    text = "".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(pdf)).pages)
+    assert "Note" in text
+    assert "SECRET" not in text

@@ -160,9 +160,14 @@ def render_html(report: Report, *, assets_url: str | None = None, for_print: boo
 def render_pdf(report: Report) -> bytes:
     """The report as a tagged A4 PDF (WeasyPrint)."""
     import weasyprint
+    from weasyprint.urls import URLFetcher
 
     html = render_html(report, for_print=True)
-    document = weasyprint.HTML(string=html, base_url=".").render()
+    # everything a report needs is embedded (data: URIs); a link in a user's
+    # roundtable note must never make the generator fetch from the network or
+    # read local files
+    embedded_only = URLFetcher(allowed_protocols={"data"})
+    document = weasyprint.HTML(string=html, base_url=".", url_fetcher=embedded_only).render()
     pdf: bytes = document.write_pdf(pdf_tags=True)
     return pdf
 
