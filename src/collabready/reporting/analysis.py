@@ -34,9 +34,10 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from collabready.errors import UserError
-from collabready.instrument.model import MISSING, Instrument
+from collabready.instrument.model import Instrument
 from collabready.reporting.model import Estimate
 from collabready.scoring import ScoreResult, matrix_from_columns, score_matrix
+from collabready.scoring.api import polars_codes
 from collabready.stats import (
     EstimateTable,
     Factor,
@@ -176,7 +177,7 @@ def prepare(responses: pl.DataFrame, instrument: Instrument, *, source: str = "d
     if responses.height == 0:
         raise ReportInputError(f"{source}: has no rows")
     cols = {
-        i: responses.get_column(i).fill_null(MISSING).to_numpy()
+        i: polars_codes(responses.get_column(i))
         for i in instrument.item_ids
         if i in responses.columns
     }

@@ -13,6 +13,7 @@ import polars as pl
 
 from collabready.errors import UserError
 from collabready.reporting.model import Report
+from collabready.stats.disclosure import DEFAULT_K
 from collabready.web.reports.selectors import (
     FieldworkFacts,
     wave_fieldwork,
@@ -21,8 +22,6 @@ from collabready.web.reports.selectors import (
 )
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
-
-DEFAULT_K = 5
 
 
 @dataclass(frozen=True, slots=True)
