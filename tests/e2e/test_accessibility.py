@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from collabready.instrument import Instrument
 from collabready.web.surveys import codes
@@ -71,7 +72,8 @@ def test_every_respondent_page_passes_axe(
     pages = journey_pages(instrument)
     page.goto(f"{prefix}/survey/questions/{pages[1].slug}/")
     page.click("button[value=continue]")
-    assert page.locator(".govuk-error-summary").count() == 1
+    # a click does not wait for the page it submits to: expect() retries until it is there
+    expect(page.locator(".govuk-error-summary")).to_have_count(1)
     _scan(page, "block page with errors", found)
     for p in pages:
         page.goto(f"{prefix}/survey/questions/{p.slug}/")
@@ -100,6 +102,7 @@ def test_every_respondent_page_passes_axe(
     page.click("button[value=later]")
     _scan(page, "saved (open link)", found)
     page.click("button.govuk-button--secondary")
-    assert page.locator(".govuk-error-summary").count() == 1
+    # a click does not wait for the page it submits to: expect() retries until it is there
+    expect(page.locator(".govuk-error-summary")).to_have_count(1)
     _scan(page, "saved (open link) with error", found)
     assert not found, json.dumps(found, indent=2, ensure_ascii=False)
