@@ -57,7 +57,7 @@ def test_a_group_below_k_is_suppressed_in_every_table(tiny):
             seen.append(t.id)
             for head, cell in zip(t.columns[1:], row[1:], strict=True):
                 assert cell.text == "[c]", (t.id, head, cell.text)
-                assert cell.status == "suppressed", (t.id, head)
+                assert cell.status == "suppressed_primary", (t.id, head)
                 assert cell.value is None
                 assert not DIGIT.search(cell.text)
     # the breakdown table beside the chart and the sample profile both list it
@@ -65,8 +65,8 @@ def test_a_group_below_k_is_suppressed_in_every_table(tiny):
     # one more level goes too, so that the three cannot be worked out from the total
     for tid in ("table-by-subsector", "profile-subsector"):
         statuses = [r[1].status for r in tables[tid].rows]
-        assert statuses.count("secondary") == 1, tid
-        assert all(r[1].text == "[c]" for r in tables[tid].rows if r[1].status == "secondary")
+        assert statuses.count("suppressed_secondary") == 1, tid
+        assert all(r[1].text == "[c]" for r in tables[tid].rows if r[1].status == "suppressed_secondary")
 
 
 def test_the_groups_figures_appear_nowhere(tiny):

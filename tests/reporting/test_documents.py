@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 from collabready.instrument import Instrument
 from collabready.reporting.charts import OKABE_ITO, Point, estimate_chart
-from collabready.reporting.model import CellStatus, Estimate, fmt_number
+from collabready.analysis.gate import RawEstimate, publish
+from collabready.reporting.model import CellStatus, fmt_number
 from collabready.reporting.profile import SubjectNotFoundError, organisation_profile
 from collabready.reporting.render import (
     OutputPathError,
@@ -35,8 +36,8 @@ from .html_tables import parse
 
 def test_chart_is_accessible_and_leaves_out_suppressed_rows():
     points = [
-        Point("Citizens", Estimate(50.0, 48.0, 52.0, 100), "Commitment"),
-        Point("Citizens", Estimate(45.0, 43.0, 47.0, 100), "Capacity"),
+        Point("Citizens", publish(RawEstimate(50.0, 48.0, 52.0, 100), k=5), "Commitment"),
+        Point("Citizens", publish(RawEstimate(45.0, 43.0, 47.0, 100), k=5), "Capacity"),
         Point("Markets", None, "Capacity"),
     ]
     chart = estimate_chart(chart_id="c", title="A chart", points=points, series_title="M", k=5)
@@ -48,7 +49,7 @@ def test_chart_is_accessible_and_leaves_out_suppressed_rows():
     assert OKABE_ITO[0] in colours
     assert OKABE_ITO[1] in colours
     markets = chart.table.rows[-1]
-    assert [c.status for c in markets[2:]] == [CellStatus.SUPPRESSED] * 4
+    assert [c.status for c in markets[2:]] == [CellStatus.SUPPRESSED_PRIMARY] * 4
     # error bars: a rule from the CI's low to its high end
     assert '"x2"' in str(chart.spec).replace("'", '"')
 
@@ -88,6 +89,22 @@ def test_write_report_is_all_or_nothing(built: Built, tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
 
+def snapshot_median(responses: pl.DataFrame, cri: Instrument, sector: str, step: int) -> float:
+    """The peer snapshot's median index, worked out row by row from the rule
+    (docs/statistics.md): organisations in order of their first row, the first
+    step x floor(N / step) of them, with the rows up to the last one's first row."""
+    from collabready.scoring import score
+
+    rows = responses.with_row_index("row").filter(pl.col("sector") == sector)
+    first = rows.group_by("organisation_id").agg(pl.col("row").min()).sort("row")
+    m = step * (first.height // step)
+    cut = first["row"][m - 1]
+    taken = rows.filter(pl.col("row") <= cut)
+    orgs = score(taken.drop("row"), cri, per="organisation")
+    index = orgs.get_column("index").drop_nulls().to_numpy()
+    return float(np.median(index))
+
+
 def test_organisation_profile(cri: Instrument, wave):
     responses, _ = wave
     org = int(responses["organisation_id"][0])
@@ -95,44 +112,49 @@ def test_organisation_profile(cri: Instrument, wave):
     html = render_html(report)
     for sid in ("overview", "blocks", "peers", "actions", "reproducibility"):
         assert f'id="{sid}"' in html
-    # the sector average: the unweighted domain mean of the other respondents in the
-    # sector, organisations as clusters, straight from the statistics engine
-    org_ids = responses.get_column("organisation_id").to_numpy()
-    own = org_ids == org
-    sector = responses.get_column("sector").to_numpy()
-    peer = (sector == sector[np.flatnonzero(own)[0]]) & ~own
-    design = survey_design(weights=np.ones(responses.height), clusters=org_ids)
-    index = responses.pipe(lambda r: score_index(r, cri))
-    res = estimate_means(
-        design=design,
-        variables={"index": index},
-        by={"peer": np.where(peer, "peer", None)},
-        overall=False,
-    )
+    sector = str(responses.filter(pl.col("organisation_id") == org)["sector"][0])
     tables, _ = parse(html)
-    cell = tables["peers-table"].cell("Index", "Sector average")
-    assert cell.value == pytest.approx(res.estimate[0], rel=1e-9)
-    assert cell.ci == pytest.approx((res.ci_low[0], res.ci_high[0]), rel=1e-9)
-    assert cell.text == fmt_number(res.estimate[0])
-    # the share of peers scored above: to the nearest 10%, from the peers' own scores
-    mine = float(score_index(responses, cri)[np.flatnonzero(own)].mean())
-    share = tables["peers-table"].cell("Index", "Peers you score above")
-    peer_index = index[peer & ~np.isnan(index)]
-    if np.flatnonzero(own).size == 1:
-        assert share.value == 10 * round(10 * float(np.mean(peer_index < mine)))
-    assert share.value % 10 == 0
+    peers = tables["peers-table"]
+    median = snapshot_median(responses, cri, sector, step=5)
+    assert peers.cell("Sector median", "Figure").text == f"{5 * np.floor(median / 5 + 0.5):.0f}"
+    share = peers.cell("Share of the sector with a lower index", "Figure").text
+    assert share.endswith("%")
+    assert int(share[:-1]) % 10 == 0
+    # no unrounded peer figure and no interval anywhere in the profile
+    assert "Sector average" not in html
+    assert "95% CI" not in html
     with pytest.raises(SubjectNotFoundError, match="respondent_id 123456789"):
         organisation_profile(responses=responses, instrument=cri, respondent_id=123456789)
 
 
-def test_profile_suppresses_peers_below_k(cri: Instrument, wave):
+def test_profile_hides_peers_below_the_minimum(cri: Instrument, wave):
     responses, _ = wave
-    small = responses.filter(pl.col("sector") == "third").head(3)
-    small = pl.concat([small, responses.filter(pl.col("sector") == "public").head(50)])
+    third = responses.filter(pl.col("sector") == "third")
+    orgs = third["organisation_id"].unique(maintain_order=True).head(9)
+    small = pl.concat(
+        [
+            third.filter(pl.col("organisation_id").is_in(orgs.implode())),
+            responses.filter(pl.col("sector") == "public").head(50),
+        ]
+    )
     rid = int(small["respondent_id"][0])
     report = organisation_profile(responses=small, instrument=cri, respondent_id=rid, k=5)
     assert not any(t.id == "peers-table" for t in report.tables())
-    assert "fewer than 5 other respondents" in render_html(report)
+    assert "once at least 10 organisations" in render_html(report)
+
+
+def test_profile_peers_ignore_rows_without_an_organisation(cri: Instrument, wave):
+    """Rows with no organisation (the open link) never fill a peer group."""
+    responses, _ = wave
+    third = responses.filter(pl.col("sector") == "third")
+    orgs = third["organisation_id"].unique(maintain_order=True).head(9)
+    real = third.filter(pl.col("organisation_id").is_in(orgs.implode()))
+    fake = third.filter(~pl.col("organisation_id").is_in(orgs.implode())).head(30)
+    fake = fake.with_columns(pl.lit(None, dtype=pl.Int64).alias("organisation_id"))
+    data = pl.concat([real, fake])
+    rid = int(real["respondent_id"][0])
+    report = organisation_profile(responses=data, instrument=cri, respondent_id=rid, k=5)
+    assert not any(t.id == "peers-table" for t in report.tables())
 
 
 def test_sector_briefing(cri: Instrument, wave, engine: Engine):

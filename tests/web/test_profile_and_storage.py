@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from collabready.instrument import MISSING, Instrument
 from collabready.scoring import score_matrix
-from collabready.web.surveys import codes
+from collabready.analysis import codec as codes
 from collabready.web.surveys.models import Invitation, Response, Wave
 from collabready.web.surveys.selectors.profile import (
     PEER_SCORE_STEP,

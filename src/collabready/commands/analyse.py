@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from collabready.analysis.policy import DEFAULT_K
 from collabready.commands._common import InstrumentVersion, OutputPath, console, instrument
 
 if TYPE_CHECKING:
@@ -152,23 +153,21 @@ def analyse(
         typer.Option(
             "--k", min=1, help="Disclosure threshold: no figure rests on fewer respondents."
         ),
-    ] = 5,
+    ] = DEFAULT_K,
     instrument_version: InstrumentVersion = None,
 ) -> None:
     """Weighted estimates (mean, SE, 95% CI) of the index and block scores, overall and by group."""
     import polars as pl
 
-    from collabready.analysis import analyse_responses
-    from collabready.formats import check_output_table, read_table, write_table
+    from collabready.analysis import analyse_responses, read_responses
+    from collabready.formats import check_output_table, write_table
     from collabready.stats import read_margins_csv
 
     check_output_table(output)
     inst = instrument(instrument_version)
-    responses = read_table(data)
+    responses = read_responses(data, inst)
     pop = read_margins_csv(margins)
-    analysis = analyse_responses(
-        responses, margins=pop, inst=inst, by=by or (), k=k, source=str(data)
-    )
+    analysis = analyse_responses(responses, margins=pop, by=by or (), k=k, source=str(data))
     write_table(pl.from_pandas(analysis.results), output)
     _print(analysis, output)
 

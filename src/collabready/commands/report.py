@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from collabready.analysis.policy import DEFAULT_K
 from collabready.commands._common import InstrumentVersion, console, instrument
 from collabready.errors import InputFileError, UserError
 
@@ -50,8 +51,6 @@ K = Annotated[
     int,
     typer.Option("--k", min=1, help="Disclosure threshold: no figure rests on fewer respondents."),
 ]
-
-STEPS = ("load", "score", "rake", "estimates", "validation", "reliability", "charts", "render")
 
 
 def _sha256(path: Path) -> str:
@@ -134,6 +133,7 @@ def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None
     """Build and write a report with a progress bar; prints where the time went."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from collabready.analysis.steps import progress
     from collabready.reporting.render import write_report
 
     started = time.perf_counter()
@@ -145,16 +145,17 @@ def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None
         disable=not console.is_terminal,  # no bar in logs and pipes
         transient=True,
     ) as bar:
-        task = bar.add_task("Loading", total=len(STEPS))
+        task = bar.add_task("Loading", total=100)
 
         def step(name: str) -> None:
-            done = STEPS.index(name) if name in STEPS else 0
-            bar.update(task, completed=done, description=name.capitalize())
+            known = progress(name)
+            if known is not None:
+                bar.update(task, completed=known[1], description=known[0])
 
         report = build(step)
         step("render")
         fmt = write_report(report, output)
-        bar.update(task, completed=len(STEPS))
+        bar.update(task, completed=100)
     console.print(
         f"Wrote {report.title!r} as {fmt.upper()} to [bold]{output}[/] "
         f"in {time.perf_counter() - started:.1f} s"
@@ -167,7 +168,7 @@ def _load_wave(name: str) -> WaveForReport:
 
     wave = load_wave_for_report(name)
     console.print(
-        f"Wave {wave.slug!r}: {wave.responses.height:,} submitted responses"
+        f"Wave {wave.slug!r}: {len(wave.responses):,} submitted responses"
         + (
             f"; margins {wave.margins_filename}"
             if wave.margins is not None
@@ -223,11 +224,11 @@ def national(
             "(`collabready synth --invited` writes one).",
         ),
     ] = None,
-    k: K = 5,
+    k: K = DEFAULT_K,
     instrument_version: InstrumentVersion = None,
 ) -> None:
     """The national report, from a wave in the database or a data file plus margins."""
-    from collabready.formats import read_table
+    from collabready.analysis.load import read_responses
 
     _check_output(output)
     _source(data, wave)
@@ -260,7 +261,7 @@ def national(
             assert margins is not None
             assert inst is not None
             report_instrument = inst
-            responses = read_table(data)
+            responses = read_responses(data, report_instrument)
             margins_frame = _read_margins(margins)
             data_sha, margins_sha = _sha256(data), _sha256(margins)
         if invited is not None:
@@ -300,11 +301,11 @@ def organisation(
     organisation_id: Annotated[
         int | None, typer.Option("--organisation", help="Profile of this organisation_id.")
     ] = None,
-    k: K = 5,
+    k: K = DEFAULT_K,
     instrument_version: InstrumentVersion = None,
 ) -> None:
     """An organisation profile for one respondent or one organisation."""
-    from collabready.formats import read_table
+    from collabready.analysis.load import read_responses
 
     _check_output(output)
     _source(data, wave)
@@ -323,7 +324,7 @@ def organisation(
         else:
             assert data is not None
             assert inst is not None
-            report_instrument, responses, data_sha = inst, read_table(data), _sha256(data)
+            report_instrument, responses, data_sha = inst, read_responses(data, inst), _sha256(data)
         step("estimates")
         return organisation_profile(
             responses=responses,
@@ -349,11 +350,11 @@ def sector(
     ] = None,
     wave: WaveName = None,
     margins: Margins = None,
-    k: K = 5,
+    k: K = DEFAULT_K,
     instrument_version: InstrumentVersion = None,
 ) -> None:
     """A briefing on one sector against all the others."""
-    from collabready.formats import read_table
+    from collabready.analysis.load import read_responses
 
     _check_output(output)
     _source(data, wave)
@@ -374,7 +375,7 @@ def sector(
         else:
             assert data is not None
             assert inst is not None
-            report_instrument, responses, data_sha = inst, read_table(data), _sha256(data)
+            report_instrument, responses, data_sha = inst, read_responses(data, inst), _sha256(data)
         step("estimates")
         return sector_briefing(
             responses=responses,

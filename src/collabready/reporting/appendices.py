@@ -13,16 +13,9 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
 import collabready
+from collabready.analysis.data import GROUPS, AnalysisData, factor_of, label_for, variable_title
+from collabready.analysis.pattern import DisclosurePattern, pattern_statuses
 from collabready.instrument.model import Instrument
-from collabready.reporting.analysis import (
-    GROUPS,
-    DisclosurePattern,
-    WaveData,
-    factor_of,
-    label_for,
-    pattern_statuses,
-    variable_title,
-)
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -65,7 +58,7 @@ def taking_action(instrument: Instrument, *, blocks: tuple[str, ...] | None = No
 
 def sample_profile(
     *,
-    data: WaveData,
+    data: AnalysisData,
     weights: np.ndarray | None,
     k: int,
     section_id: str = "sample-profile",
@@ -91,8 +84,8 @@ def sample_profile(
         rows = []
         for i, lv in enumerate(levels):
             label = Cell.label(label_for(data.instrument, var, lv))
-            if status[i] != "shown":
-                st = CellStatus.SECONDARY if status[i] == "secondary" else CellStatus.SUPPRESSED
+            if status[i] is not CellStatus.PUBLISHED:
+                st = status[i]
                 rows.append((label, *([Cell.hidden(st)] * 3)))
                 continue
             rows.append(
@@ -105,7 +98,7 @@ def sample_profile(
             )
         title = variable_title(var)
         notes = []
-        if any(s != "shown" for s in status):
+        if any(s is not CellStatus.PUBLISHED for s in status):
             notes.append(f"[c] suppressed: fewer than {k} respondents, or recoverable from others.")
         tables.append(
             Table(
@@ -314,7 +307,7 @@ def stamp_section(stamp: Stamp) -> Section:
                 "Population margins used for weighting",
                 ("Variable", "Level", "Population total"),
                 tuple(
-                    (Cell.label(v), Cell.label(lv), Cell(f"{t:,.0f}", t, CellStatus.SHOWN))
+                    (Cell.label(v), Cell.label(lv), Cell(f"{t:,.0f}", t, CellStatus.PUBLISHED))
                     for v, lv, t in stamp.margins
                 ),
             )

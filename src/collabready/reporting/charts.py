@@ -48,7 +48,7 @@ class Point:
     label: str
     estimate: Estimate | None
     series: str = ""
-    status: CellStatus = CellStatus.SHOWN
+    status: CellStatus = CellStatus.PUBLISHED
 
 
 def _config() -> dict[str, Any]:
@@ -226,7 +226,9 @@ def _table(
     for p in points:
         head = [Cell.label(p.label)] + ([Cell.label(p.series)] if series_title else [])
         if p.estimate is None:
-            status = p.status if p.status is not CellStatus.SHOWN else CellStatus.SUPPRESSED
+            status = (
+                p.status if p.status is not CellStatus.PUBLISHED else CellStatus.SUPPRESSED_PRIMARY
+            )
             rows.append((*head, *(Cell.hidden(status) for _ in range(4))))
         else:
             e = p.estimate

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 
-from collabready.reporting.analysis import ALPHA, Contrast, protect_counts
-from collabready.reporting.blocks import p_text
+from collabready.analysis.contrasts import ALPHA, Contrast
+from collabready.analysis.gate import CellStatus, RawEstimate, protect_counts, publish
+from collabready.analysis.wave import WaveAnalysis
+from collabready.reporting.elements import p_text
 from collabready.reporting.model import Estimate, Finding
-from collabready.reporting.wave import WaveAnalysis
 
 __all__ = [
     "ALPHA",
@@ -43,7 +44,7 @@ def sector_phrase(label: str) -> str:
 
 def disclosed_counts(counts: list[int], *, k: int) -> bool:
     """True when every count behind a sentence passes disclosure control (n ≥ k)."""
-    return all(s == "shown" for s in protect_counts(counts, k=k))
+    return all(s is CellStatus.PUBLISHED for s in protect_counts(counts, k=k))
 
 
 def disclosed(a: WaveAnalysis, *estimates: Estimate | None) -> bool:
@@ -114,7 +115,7 @@ def overall_gap(a: WaveAnalysis) -> Finding:
     if e.value < 0:
         sentence = (
             "Practice runs ahead of ambition: capacity exceeds commitment by "
-            f"{Estimate(-e.value, -e.ci_high, -e.ci_low, e.n, e.se).text()} points on average."
+            f"{e.negated().text()} points on average."
         )
     else:
         sentence = (
@@ -208,14 +209,17 @@ def environment_hinders(a: WaveAnalysis) -> Finding:
 
 def index_predicts_outcomes(a: WaveAnalysis) -> Finding:
     r = a.validation.correlation
-    est = Estimate(r.r, r.ci_lower, r.ci_upper, r.n)
+    if not a.validation.published:
+        return _absent("validity")
+    est = publish(RawEstimate(r.r, r.ci_lower, r.ci_upper, r.n), k=a.k)
+    assert est is not None
     return Finding(
         id="validity",
         sentence=(
             "Readiness goes with results: organisations with higher index scores report "
             f"more from collaboration (correlation {est.text(digits=2)})."
         ),
-        supported=math.isfinite(r.ci_lower) and r.ci_lower > 0 and a.validation.published,
+        supported=math.isfinite(r.ci_lower) and r.ci_lower > 0,
         estimate=est,
     )
 

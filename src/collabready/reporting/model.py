@@ -6,22 +6,47 @@ Everything is frozen. Nothing here computes statistics or renders: the
 builders (:mod:`collabready.reporting.national` and friends) fill the model
 from the statistics engine, and :mod:`collabready.reporting.render` prints it.
 
-Every number in a table is a :class:`Cell` whose ``status`` says whether it is
-shown or suppressed by disclosure control, so that a suppressed figure is
-marked as such and never appears as a zero or a blank.
+Every number in a table is a :class:`Cell` whose ``status`` (the one
+:class:`~collabready.stats.disclosure.CellStatus`; ``None`` for a label) says
+whether it is published or withheld by disclosure control, so that a
+suppressed figure is marked as such and never appears as a zero or a blank.
+Figures about respondents enter the model only as gated
+:class:`~collabready.analysis.gate.Estimate` objects (:meth:`Cell.estimate`,
+chart points, findings).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from collabready.analysis.gate import CellStatus, Estimate, fmt_number
+
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = [
+    "SUPPRESSED_MARK",
+    "Cell",
+    "CellStatus",
+    "Chart",
+    "Content",
+    "DefinitionList",
+    "Estimate",
+    "Finding",
+    "FindingList",
+    "Paragraph",
+    "RawHtml",
+    "Report",
+    "ReportKind",
+    "Section",
+    "Stamp",
+    "Table",
+    "fmt_number",
+]
 
 
 class ReportKind(StrEnum):
@@ -32,51 +57,8 @@ class ReportKind(StrEnum):
     SECTOR = "sector"
 
 
-class CellStatus(StrEnum):
-    """Whether a table cell's figure may be shown."""
-
-    SHOWN = "shown"
-    #: fewer than k respondents behind the figure
-    SUPPRESSED = "suppressed"
-    #: suppressed so that a primary suppression cannot be recovered from totals
-    SECONDARY = "secondary"
-    #: a label or text cell, not a statistic
-    TEXT = "text"
-
-
 #: What a reader sees in place of a suppressed figure.
 SUPPRESSED_MARK = "[c]"
-
-
-def fmt_number(value: float, *, digits: int = 1) -> str:
-    """A number as printed in reports: fixed decimals, a real minus sign."""
-    if math.isnan(value):
-        return "–"
-    text = f"{value:.{digits}f}"
-    if text.startswith("-"):
-        # "-0.0" prints as "0.0"; other negatives get U+2212
-        text = text[1:] if float(text) == 0 else "\u2212" + text[1:]
-    return text
-
-
-@dataclass(frozen=True, slots=True)
-class Estimate:
-    """A design-based estimate with its 95% confidence interval.
-
-    ``n`` is the unweighted number of respondents behind it; disclosure
-    control looks at ``n``, never at the weighted total.
-    """
-
-    value: float
-    ci_low: float
-    ci_high: float
-    n: int
-    se: float = math.nan
-
-    def text(self, *, digits: int = 1, unit: str = "") -> str:
-        """``62.1 (95% CI 60.3 to 63.9)``."""
-        v, lo, hi = (fmt_number(x, digits=digits) for x in (self.value, self.ci_low, self.ci_high))
-        return f"{v}{unit} (95% CI {lo}{unit} to {hi}{unit})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +67,8 @@ class Cell:
 
     text: str
     value: float | None = None
-    status: CellStatus = CellStatus.TEXT
+    #: None for a label or text cell, not a statistic
+    status: CellStatus | None = None
     #: a second line under the figure, such as its confidence interval
     detail: str = ""
     #: the confidence interval behind the figure, at full precision (``data-ci``)
@@ -93,7 +76,7 @@ class Cell:
 
     @property
     def suppressed(self) -> bool:
-        return self.status in (CellStatus.SUPPRESSED, CellStatus.SECONDARY)
+        return self.status in (CellStatus.SUPPRESSED_PRIMARY, CellStatus.SUPPRESSED_SECONDARY)
 
     @staticmethod
     def label(text: str) -> Cell:
@@ -101,7 +84,7 @@ class Cell:
 
     @staticmethod
     def number(value: float, *, digits: int = 1) -> Cell:
-        return Cell(text=fmt_number(value, digits=digits), value=value, status=CellStatus.SHOWN)
+        return Cell(text=fmt_number(value, digits=digits), value=value, status=CellStatus.PUBLISHED)
 
     @staticmethod
     def estimate(e: Estimate, *, digits: int = 1) -> Cell:
@@ -110,17 +93,17 @@ class Cell:
         return Cell(
             text=fmt_number(e.value, digits=digits),
             value=e.value,
-            status=CellStatus.SHOWN,
+            status=CellStatus.PUBLISHED,
             detail=f"{lo} to {hi}",
             ci=(e.ci_low, e.ci_high),
         )
 
     @staticmethod
     def count(value: int) -> Cell:
-        return Cell(text=f"{value:,}", value=float(value), status=CellStatus.SHOWN)
+        return Cell(text=f"{value:,}", value=float(value), status=CellStatus.PUBLISHED)
 
     @staticmethod
-    def hidden(status: CellStatus = CellStatus.SUPPRESSED) -> Cell:
+    def hidden(status: CellStatus = CellStatus.SUPPRESSED_PRIMARY) -> Cell:
         return Cell(text=SUPPRESSED_MARK, value=None, status=status)
 
 
@@ -150,7 +133,7 @@ class Table:
         data: dict[str, list[Any]] = {c: [] for c in self.columns}
         for row in self.rows:
             for col, cell in zip(self.columns, row, strict=True):
-                data[col].append(cell.text if cell.status is CellStatus.TEXT else cell.value)
+                data[col].append(cell.text if cell.status is None else cell.value)
         return pd.DataFrame(data)
 
 

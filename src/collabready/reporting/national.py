@@ -8,22 +8,16 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 
+from collabready.analysis.data import AnalysisData, label_for, prepare, variable_title
+from collabready.analysis.gate import protect_counts
+from collabready.analysis.load import ResponseMatrix, as_matrix
+from collabready.analysis.pattern import SECTION_COLUMNS, pattern_statuses
+from collabready.analysis.policy import DEFAULT_K
+from collabready.analysis.steps import Step, no_step
+from collabready.analysis.wave import WaveAnalysis, analyse_wave
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
-from collabready.reporting.analysis import (
-    DEFAULT_K,
-    SECTION_COLUMNS,
-    Step,
-    WaveData,
-    _no_step,
-    frame_sha256,
-    label_for,
-    pattern_statuses,
-    prepare,
-    protect_counts,
-    variable_title,
-)
-from collabready.reporting.blocks import (
+from collabready.reporting.elements import (
     breakdown_chart,
     breakdown_table,
     column_title,
@@ -45,7 +39,6 @@ from collabready.reporting.model import (
     Table,
     fmt_number,
 )
-from collabready.reporting.wave import WaveAnalysis, analyse_wave
 from collabready.stats import Margins
 
 
@@ -62,7 +55,7 @@ class Fieldwork:
 
 def national_report(
     *,
-    responses: pl.DataFrame,
+    responses: ResponseMatrix | pl.DataFrame,
     instrument: Instrument,
     margins: pl.DataFrame | Margins | None,
     k: int = DEFAULT_K,
@@ -72,7 +65,7 @@ def national_report(
     data_sha256: str | None = None,
     margins_sha256: str | None = None,
     generated_at: datetime | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> Report:
     """Build the national report from responses (one row per respondent) and margins.
 
@@ -82,13 +75,13 @@ def national_report(
     sample unweighted.
     """
     step("score")
-    data = prepare(responses, instrument)
+    data = prepare(as_matrix(responses, instrument))
     analysis = analyse_wave(data=data, margins=margins, k=k, step=step)
     step("charts")
     fw = fieldwork or Fieldwork()
     stamp = appendices.make_stamp(
         instrument=instrument,
-        data_sha256=data_sha256 or frame_sha256(responses),
+        data_sha256=data_sha256 or data.matrix.sha256,
         k=k,
         margins=analysis.weighting.margins if analysis.weighting else (),
         margins_sha256=margins_sha256,
@@ -235,10 +228,8 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
     rows = []
     for (lv, invited), n, st in zip(fw.invited, counts, status, strict=True):
         label = Cell.label(label_for(a.data.instrument, "sector", lv))
-        if st != "shown":
-            hidden = Cell.hidden(
-                CellStatus.SECONDARY if st == "secondary" else CellStatus.SUPPRESSED
-            )
+        if st is not CellStatus.PUBLISHED:
+            hidden = Cell.hidden(st)
             rows.append((label, Cell.count(invited), hidden, hidden))
         else:
             rows.append((label, Cell.count(invited), Cell.count(n), Cell.number(100 * n / invited)))
@@ -247,7 +238,7 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
         "Response rates by sector",
         ("Sector", "Invited", "Responded", "Response rate (%)"),
         tuple(rows),
-        (suppression_note(a.k),) if any(s != "shown" for s in status) else (),
+        (suppression_note(a.k),) if any(s is not CellStatus.PUBLISHED for s in status) else (),
         a.k,
     )
 
@@ -265,14 +256,14 @@ def _margins_table(a: WaveAnalysis) -> Table:
         for (lv, total), mask, n, st in zip(levels, masks, counts, status, strict=True):
             wt = float(a.design.weights[mask].sum())
             label = Cell.label(f"{variable_title(var)}: {label_for(a.data.instrument, var, lv)}")
-            total_cell = Cell(f"{total:,.0f}", total, CellStatus.SHOWN)
-            if st != "shown":
+            total_cell = Cell(f"{total:,.0f}", total, CellStatus.PUBLISHED)
+            if st is not CellStatus.PUBLISHED:
                 any_hidden = True
-                st_cell = CellStatus.SECONDARY if st == "secondary" else CellStatus.SUPPRESSED
+                st_cell = st
                 rows.append((label, total_cell, Cell.hidden(st_cell), Cell.hidden(st_cell)))
             else:
                 rows.append(
-                    (label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.SHOWN))
+                    (label, total_cell, Cell.count(n), Cell(f"{wt:,.0f}", wt, CellStatus.PUBLISHED))
                 )
     return Table(
         "weighting-margins",
@@ -489,10 +480,10 @@ def _value(a: WaveAnalysis) -> Section:
                     f"{fmt_number(float(reg.ci_low[j]), digits=3)} to "
                     f"{fmt_number(float(reg.ci_high[j]), digits=3)}",
                     float(reg.ci_low[j]),
-                    CellStatus.SHOWN,
+                    CellStatus.PUBLISHED,
                     ci=(float(reg.ci_low[j]), float(reg.ci_high[j])),
                 ),
-                Cell(p_value(float(reg.p_value[j])), float(reg.p_value[j]), CellStatus.SHOWN),
+                Cell(p_value(float(reg.p_value[j])), float(reg.p_value[j]), CellStatus.PUBLISHED),
             )
             for j, term in enumerate(reg.terms)
         )
@@ -540,7 +531,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
     rows: list[tuple[Cell, ...]] = []
     for s, st in zip(scales, status, strict=True):
         label = Cell.label(column_title(inst, s.scale))
-        if st != "shown":
+        if st is not CellStatus.PUBLISHED:
             rows.append((label, Cell.count(s.alpha.k), *([Cell.hidden()] * 4)))
             continue
         omega = s.omega.omega_total if s.omega is not None else float("nan")
@@ -554,7 +545,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
                     f"{fmt_number(s.alpha.ci_lower, digits=2)} to "
                     f"{fmt_number(s.alpha.ci_upper, digits=2)}",
                     s.alpha.ci_lower,
-                    CellStatus.SHOWN,
+                    CellStatus.PUBLISHED,
                     ci=(s.alpha.ci_lower, s.alpha.ci_upper),
                 ),
                 Cell.number(omega, digits=2),
@@ -565,7 +556,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
         "Reliability of each block and subscale",
         ("Scale", "Items", "Respondents", "Alpha", "95% CI", "Omega"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st != "shown" for st in status) else (),
+        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
         a.k,
     )
 
@@ -598,7 +589,7 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
             s.alpha.items, s.alpha.item_rest, s.alpha.alpha_if_deleted, strict=True
         ):
             head = (Cell.label(item), Cell.label(title), Cell.label(text.get(item, "")))
-            if st != "shown":
+            if st is not CellStatus.PUBLISHED:
                 rows.append((*head, Cell.hidden(), Cell.hidden()))
             else:
                 rows.append(
@@ -613,9 +604,9 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
         "Statements: correlation with the rest of their block, and the block's alpha without them",
         ("Item", "Block", "Statement", "Item–rest r", "Alpha if deleted"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st != "shown" for st in status) else (),
+        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
         a.k,
     )
 
 
-__all__ = ["Fieldwork", "WaveData", "national_report"]
+__all__ = ["AnalysisData", "Fieldwork", "national_report"]

@@ -1,154 +1,83 @@
-"""The organisation profile: one respondent's or one organisation's readiness.
+"""The readiness profile as a document (PDF or HTML): a renderer of the one profile.
 
-The profile shows the building blocks (commitment against capacity, the gap, the
-block score and its readiness level), the position against peers in the same
-sector (suppressed when fewer than ``k`` peers answered), and suggested
-actions for the weakest blocks from the guidance in the instrument.
+:func:`profile_report` lays out a :class:`~collabready.analysis.profile.ReadinessProfile`
+— the same object the web page renders, with the same numbers: the index and
+its level, commitment, capacity and gap, each block, the peer benchmark
+(published figures only, rounded as on the page) and the suggested actions for
+the weakest blocks. :func:`organisation_profile` loads responses and builds
+the profile first (``collabready report organisation``).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
-from collabready.errors import UserError
+from collabready.analysis.data import prepare
+from collabready.analysis.gate import RawEstimate, publish
+from collabready.analysis.load import ResponseMatrix, as_matrix
+from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP
+from collabready.analysis.policy import DEFAULT_K
+from collabready.analysis.profile import ReadinessProfile, SubjectNotFoundError, profile_of
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices
-from collabready.reporting.analysis import (
-    DEFAULT_K,
-    WaveData,
-    design_for,
-    disclosure_pattern,
-    frame_sha256,
-    label_for,
-    prepare,
-    protect_counts,
-    table_positions,
-)
 from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.findings import count_words
 from collabready.reporting.model import (
     Cell,
-    CellStatus,
+    Chart,
     DefinitionList,
-    Estimate,
     Paragraph,
     Report,
     ReportKind,
     Section,
+    Stamp,
     Table,
     fmt_number,
 )
-from collabready.scoring import score_organisations
-from collabready.stats import Factor, estimate_means
+
+__all__ = ["SubjectNotFoundError", "organisation_profile", "profile_report"]
 
 
-class SubjectNotFoundError(UserError, ValueError):
-    """The respondent or organisation asked for is not in the data."""
+def _score(value: float) -> str:
+    """A 0-100 score as the web page prints it: whole points."""
+    return fmt_number(value, digits=0)
 
 
-def organisation_profile(
-    *,
-    responses: pl.DataFrame,
-    instrument: Instrument,
-    respondent_id: int | None = None,
-    organisation_id: int | None = None,
-    k: int = DEFAULT_K,
-    data_sha256: str | None = None,
-    generated_at: datetime | None = None,
-    subject: str | None = None,
-) -> Report:
-    """The profile of one respondent (``respondent_id``) or organisation (``organisation_id``).
+def _signed(value: float) -> str:
+    text = fmt_number(value, digits=0)
+    return text if text.startswith(("\u2212", "–")) or text == "0" else f"+{text}"
 
-    ``subject`` names whom the profile is about in its title (by default the id).
-    """
-    if (respondent_id is None) == (organisation_id is None):
-        raise ValueError("give exactly one of respondent_id and organisation_id")
-    data = prepare(responses, instrument)
-    if respondent_id is not None:
-        mask = data.respondent_id == respondent_id
-        if not mask.any():
-            raise SubjectNotFoundError(f"data: no respondent with respondent_id {respondent_id}")
-        row = int(np.flatnonzero(mask)[0])
-        values = {c: float(data.col(c)[row]) for c in data.scores.columns}
-        level_ids = data.scores.level_labels()
-        level_id = level_ids[row]
-        subject = subject or f"Respondent {respondent_id}"
-        own = mask
-    else:
-        own = data.organisation_id == organisation_id
-        if not own.any():
-            raise SubjectNotFoundError(
-                f"data: no organisation with organisation_id {organisation_id}"
-            )
-        orgs, result = score_organisations(data.scores, data.organisation_id, instrument)
-        pos = int(np.flatnonzero(orgs == organisation_id)[0])
-        values = {c: float(result.column(c)[pos]) for c in result.columns}
-        level_id = result.level_labels()[pos]
-        subject = subject or f"Organisation {organisation_id}"
-    sector_value = str(data.profile["sector"][int(np.flatnonzero(own)[0])])
-    sector_label = label_for(instrument, "sector", sector_value)
-    level = next((lv for lv in instrument.levels if lv.id == level_id), None)
 
-    blocks_table = _blocks_table(instrument, values)
-    points = []
-    for b in instrument.blocks:
-        for dim in ("commitment", "capacity"):
-            v = values[f"{b.id}_{dim}"]
-            est = None if np.isnan(v) else Estimate(v, v, v, 1)
-            points.append(Point(label=b.title.get(), series=dim.capitalize(), estimate=est))
-    chart = estimate_chart(
-        chart_id="profile-blocks",
-        title="Commitment and capacity in each block",
-        points=points,
-        label_title="Block",
-        series_title="Measure",
-        k=1,
-        table=blocks_table,
-    )
+def profile_report(profile: ReadinessProfile, *, subject: str, stamp: Stamp) -> Report:
+    """The profile of ``subject`` (an organisation's name, never an internal number)."""
+    instrument = profile.instrument
+    sector_label = profile.sector_label.get() if profile.sector_label else "sector not given"
+    level = profile.level
     headline = DefinitionList(
         (
-            ("Index", fmt_number(values["index"])),
+            ("Index", _score(profile.index)),
             ("Readiness level", level.label.get() if level else "not enough answers"),
-            ("Commitment", fmt_number(values["commitment"])),
-            ("Capacity", fmt_number(values["capacity"])),
-            ("Gap (commitment minus capacity)", fmt_number(values["gap"])),
+            ("Commitment", _score(profile.commitment)),
+            ("Capacity", _score(profile.capacity)),
+            ("Gap (commitment minus capacity)", _signed(profile.gap)),
             ("Sector", sector_label),
         )
     )
-    intro = Paragraph((level.description.get() + " ") if level and level.description.get() else "")
-    peers = _peers(
-        data=data, own=own, sector=sector_value, values=values, k=k, instrument=instrument
-    )
-    weakest = sorted(
-        (b for b in instrument.blocks if not np.isnan(values[b.id])), key=lambda b: values[b.id]
-    )[:2]
-    actions = appendices.taking_action(instrument, blocks=tuple(b.id for b in weakest))
-    actions = Section(
-        "actions",
-        "Suggested actions",
-        (
-            Paragraph(
-                "Your two lowest-scoring blocks are "
-                + " and ".join(b.title.get() for b in weakest)
-                + ". Suggested first steps:"
-            ),
-        ),
-        subsections=actions.subsections,
-    )
-    stamp = appendices.make_stamp(
-        instrument=instrument,
-        data_sha256=data_sha256 or frame_sha256(responses),
-        k=k,
-        generated_at=generated_at,
-    )
+    overview: tuple[Paragraph | DefinitionList, ...] = (headline,)
+    if level and level.description.get():
+        overview = (headline, Paragraph(level.description.get()))
     sections = (
-        Section("overview", "Your readiness", (headline, intro) if intro.text else (headline,)),
-        Section("blocks", f"The {count_words(len(instrument.blocks))} building blocks", (chart,)),
-        peers,
-        actions,
+        Section("overview", "Your readiness", overview),
+        Section(
+            "blocks",
+            f"The {count_words(len(instrument.blocks))} building blocks",
+            (_blocks_chart(profile),),
+        ),
+        _peers(profile),
+        _actions(profile),
         appendices.stamp_section(stamp),
     )
     return Report(
@@ -161,110 +90,165 @@ def organisation_profile(
     )
 
 
-def _blocks_table(instrument: Instrument, values: dict[str, float]) -> Table:
+def _blocks_table(profile: ReadinessProfile) -> Table:
     rows = []
-    for b in instrument.blocks:
-        lv = instrument.level_for(values[b.id])
+    for b in profile.blocks:
         rows.append(
             (
-                Cell.label(b.title.get()),
-                Cell.number(values[f"{b.id}_commitment"]),
-                Cell.number(values[f"{b.id}_capacity"]),
-                Cell.number(values[f"{b.id}_gap"]),
-                Cell.number(values[b.id]),
-                Cell.label(lv.label.get() if lv else "–"),
+                Cell.label(b.block.title.get()),
+                Cell.number(b.commitment, digits=0),
+                Cell.number(b.capacity, digits=0),
+                Cell.number(b.score, digits=0),
+                Cell.label(_signed(b.gap)),
+                Cell.label(b.level.label.get() if b.level else "–"),
             )
         )
     return Table(
         "profile-blocks-table",
         "Your scores in each block (0–100)",
-        ("Block", "Commitment", "Capacity", "Gap", "Block score", "Level"),
+        ("Block", "Commitment", "Capacity", "Block score", "Gap", "Level"),
         tuple(rows),
         ("These are your own answers' scores, not estimates, so they carry no interval.",),
         None,
     )
 
 
-def _peers(
-    *,
-    data: WaveData,
-    own: np.ndarray,
-    sector: str,
-    values: dict[str, float],
-    k: int,
-    instrument: Instrument,
-) -> Section:
-    peer = (data.profile["sector"] == sector) & ~own
-    n_peers = int(peer.sum())
-    label = label_for(instrument, "sector", sector)
-    reason = ""
-    if protect_counts([n_peers], k=k) != ["shown"]:
-        reason = (
-            f"fewer than {k} other respondents in the sector answered, so a comparison could "
-            "identify them"
+def _blocks_chart(profile: ReadinessProfile) -> Chart:
+    # the subject's own scores, shown to them alone: one respondent, so k = 1
+    points = [
+        Point(
+            label=b.block.title.get(),
+            series=series,
+            estimate=None
+            if math.isnan(value)
+            else publish(RawEstimate(value, value, value, 1), k=1),
         )
-    elif disclosure_pattern(data, k=k).status("sector", sector) != "shown":
-        # the national report withholds this sector's figures (so that a smaller
-        # sector's cannot be worked out); its peer count would give them away
-        reason = "the sector's figures are withheld in the national report (disclosure control)"
-    if reason:
+        for b in profile.blocks
+        for series, value in (("Commitment", b.commitment), ("Capacity", b.capacity))
+    ]
+    return estimate_chart(
+        chart_id="profile-blocks",
+        title="Commitment and capacity in each block",
+        points=points,
+        label_title="Block",
+        series_title="Measure",
+        k=1,
+        table=_blocks_table(profile),
+    )
+
+
+def _peers(profile: ReadinessProfile) -> Section:
+    peers = profile.peers
+    label = profile.sector_label.get().lower() if profile.sector_label else "your sector"
+    title = "Compared with your sector"
+    if not profile.sector:
+        return Section(
+            "peers", title, (Paragraph("No sector was given, so there is no comparison."),)
+        )
+    if not peers.shown:
         return Section(
             "peers",
-            "Compared with your sector",
-            (Paragraph(f"Comparison with the {label.lower()} is not shown: {reason}."),),
-        )
-    # the peers are a domain of the (unweighted) design of the whole sample,
-    # organisations as clusters
-    design = design_for(data, None)
-    peers = Factor(codes=np.where(peer, 0, -1).astype(np.intp), levels=("peers",))
-    measures = [("index", "Index")] + [(b.id, b.title.get()) for b in instrument.blocks]
-    table = estimate_means(
-        design=design,
-        variables={col: data.col(col) for col, _ in measures},
-        by={"peers": peers},
-        overall=False,
-    )
-    pos = table_positions(table)
-    index = [pos[(col, "peers", "peers")] for col, _ in measures]
-    status = protect_counts([int(table.n[i]) for i in index], k=k)
-    rows = []
-    for (col, title), i, st in zip(measures, index, status, strict=True):
-        est = Estimate(
-            float(table.estimate[i]),
-            float(table.ci_low[i]),
-            float(table.ci_high[i]),
-            int(table.n[i]),
-            float(table.se[i]),
-        )
-        mine = values[col]
-        if st != "shown" or np.isnan(mine):
-            rows.append((Cell.label(title), Cell.number(mine), *([Cell.hidden()] * 3)))
-            continue
-        peer_values = data.col(col)[peer]
-        answered = peer_values[~np.isnan(peer_values)]
-        # to the nearest 10%, as on the web profile: an exact share would move by
-        # one peer's worth with each new submission to a live wave
-        share = 10.0 * round(10 * float(np.mean(answered < mine)))
-        rows.append(
+            title,
             (
-                Cell.label(title),
-                Cell.number(mine),
-                Cell.estimate(est),
-                Cell.number(mine - est.value),
-                Cell(f"{share:.0f}%", share, CellStatus.SHOWN),
-            )
+                Paragraph(
+                    f"How you compare with the {label} is shown once at least {peers.minimum} "
+                    "organisations in it have answered, so that no one's answers can be worked "
+                    "out from the figures. Not enough have answered yet."
+                ),
+            ),
         )
-    peers_table = Table(
-        "peers-table",
-        f"Your scores against the {label.lower()} ({n_peers:,} other respondents)",
-        ("Measure", "You", "Sector average", "Difference", "Peers you score above"),
-        tuple(rows),
+    assert peers.median is not None
+    assert peers.lower_quartile is not None
+    assert peers.upper_quartile is not None
+    rows = (
+        (Cell.label("Your index"), Cell.number(profile.index, digits=0)),
+        (Cell.label("Sector median"), Cell.number(peers.median.value, digits=0)),
         (
-            "The sector average is unweighted, with its 95% confidence interval beneath it "
-            "(organisations as clusters). The share of peers you score above is rounded to "
-            "the nearest 10%.",
-            f"[c] suppressed: fewer than {k} peers answered.",
+            Cell.label("Middle half of the sector (inter-quartile range)"),
+            Cell.label(
+                f"{fmt_number(peers.lower_quartile.value, digits=0)} to "
+                f"{fmt_number(peers.upper_quartile.value, digits=0)}"
+            ),
         ),
-        k,
+        (
+            Cell.label("Share of the sector with a lower index"),
+            Cell.label("–" if peers.percentile is None else f"{peers.percentile.value:.0f}%"),
+        ),
     )
-    return Section("peers", "Compared with your sector", (peers_table,))
+    table = Table(
+        "peers-table",
+        f"Your index against the {label} ({peers.peers:,} organisations)",
+        ("Measure", "Figure"),
+        rows,
+        (
+            f"Each organisation counts once; only organisations invited to the survey count. "
+            f"The benchmark is updated each time another {peers.step} organisations in the "
+            f"sector have answered. So that no one's answers can be worked out from them, the "
+            f"sector figures are rounded to the nearest {PEER_SCORE_STEP:.0f} points and the "
+            f"share to the nearest {PEER_SHARE_STEP:.0f}%.",
+        ),
+        peers.median.k,
+    )
+    return Section("peers", title, (table,))
+
+
+def _actions(profile: ReadinessProfile) -> Section:
+    if not profile.weakest:
+        return Section(
+            "actions",
+            "Suggested actions",
+            (Paragraph("There were not enough answers to suggest actions."),),
+        )
+    subs = tuple(
+        Section(
+            id=f"action-{b.block.id}",
+            title=f"{b.block.title.get()} (block score {_score(b.score)})",
+            content=(
+                DefinitionList(tuple((f"{i}.", g.get()) for i, g in enumerate(b.actions, start=1))),
+            ),
+        )
+        for b in profile.weakest
+    )
+    return Section(
+        "actions",
+        "Suggested actions",
+        (
+            Paragraph(
+                "These are your organisation's weakest building blocks, with actions that "
+                "organisations in a similar position have found useful."
+            ),
+        ),
+        subsections=subs,
+    )
+
+
+def organisation_profile(
+    *,
+    responses: ResponseMatrix | pl.DataFrame,
+    instrument: Instrument,
+    respondent_id: int | None = None,
+    organisation_id: int | None = None,
+    k: int = DEFAULT_K,
+    data_sha256: str | None = None,
+    generated_at: datetime | None = None,
+    subject: str | None = None,
+) -> Report:
+    """The profile document of one respondent or organisation in ``responses``.
+
+    ``subject`` names whom the profile is about in its title (by default the id).
+    """
+    data = prepare(as_matrix(responses, instrument))
+    profile = profile_of(data, respondent_id=respondent_id, organisation_id=organisation_id, k=k)
+    if subject is None:
+        subject = (
+            f"Respondent {respondent_id}"
+            if respondent_id is not None
+            else f"Organisation {organisation_id}"
+        )
+    stamp = appendices.make_stamp(
+        instrument=instrument,
+        data_sha256=data_sha256 or data.matrix.sha256,
+        k=k,
+        generated_at=generated_at,
+    )
+    return profile_report(profile, subject=subject, stamp=stamp)

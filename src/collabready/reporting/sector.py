@@ -7,24 +7,18 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
+from collabready.analysis.contrasts import Contrast, domain_contrasts, holm
+from collabready.analysis.data import label_for, prepare
+from collabready.analysis.estimates import breakdown, table_positions
+from collabready.analysis.gate import CellStatus, Estimate, RawEstimate, publish_threshold
+from collabready.analysis.load import ResponseMatrix, as_matrix
+from collabready.analysis.pattern import disclosure_pattern
+from collabready.analysis.policy import DEFAULT_K
+from collabready.analysis.weighting import design_for, weight
 from collabready.errors import UserError
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices
-from collabready.reporting.analysis import (
-    DEFAULT_K,
-    Contrast,
-    breakdown,
-    design_for,
-    disclosure_pattern,
-    domain_contrasts,
-    frame_sha256,
-    holm,
-    label_for,
-    prepare,
-    table_positions,
-    weight,
-)
-from collabready.reporting.blocks import (
+from collabready.reporting.elements import (
     breakdown_chart,
     breakdown_table,
     contrasts_table,
@@ -33,7 +27,6 @@ from collabready.reporting.blocks import (
 )
 from collabready.reporting.findings import count_words, disclosed_counts, sector_phrase
 from collabready.reporting.model import (
-    Estimate,
     Finding,
     FindingList,
     Paragraph,
@@ -53,7 +46,7 @@ class SectorError(UserError, ValueError):
 
 def sector_briefing(
     *,
-    responses: pl.DataFrame,
+    responses: ResponseMatrix | pl.DataFrame,
     instrument: Instrument,
     margins: pl.DataFrame | Margins | None,
     sector: str,
@@ -63,7 +56,7 @@ def sector_briefing(
     generated_at: datetime | None = None,
 ) -> Report:
     """A briefing on ``sector`` (a sector value such as ``public``) against all others."""
-    data = prepare(responses, instrument)
+    data = prepare(as_matrix(responses, instrument))
     values = data.profile["sector"]
     in_sector = values == sector
     n_in, n_out = int(in_sector.sum()), int((~in_sector).sum())
@@ -78,7 +71,7 @@ def sector_briefing(
     # one suppression pattern for the national report and every briefing, from the
     # counts of the whole sample: a figure withheld in one document is withheld in all
     pattern = disclosure_pattern(data, k=k)
-    if pattern.status("sector", sector) != "shown":
+    if pattern.status("sector", sector) is not CellStatus.PUBLISHED:
         raise SectorError(
             f"sector {sector!r}: the national report withholds the sector's figures so that "
             "a smaller sector's cannot be worked out (disclosure control); no briefing"
@@ -101,15 +94,16 @@ def sector_briefing(
     )
     pos = table_positions(means)
 
-    def est(column: str, level: str) -> Estimate:
+    def est(column: str, level: str) -> Estimate | None:
         i = pos[(column, "group", level)]
-        return Estimate(
+        raw = RawEstimate(
             float(means.estimate[i]),
             float(means.ci_low[i]),
             float(means.ci_high[i]),
             int(means.n[i]),
             float(means.se[i]),
         )
+        return publish_threshold(raw, k=k)
 
     rows = []
     for b in instrument.blocks:
@@ -120,7 +114,7 @@ def sector_briefing(
     # ... and their differences, Holm-adjusted over the blocks as one family
     contrasts: list[Contrast] = []
     for b in instrument.blocks:
-        (c,) = domain_contrasts(
+        found = domain_contrasts(
             data=data,
             design=design,
             column=b.id,
@@ -128,14 +122,18 @@ def sector_briefing(
             pairs=[(sector, OTHERS)],
             labels=labels,
             adjust=PAdjust.NONE,
+            k=k,
         )
+        if not found:
+            continue
+        (c,) = found
         contrasts.append(
             Contrast(b.title.get(), others.lower(), c.difference, c.p_value, c.p_value)
         )
     contrasts = list(holm(contrasts))
 
-    def contrast(column: str) -> tuple[Contrast, Estimate, Estimate]:
-        (c,) = domain_contrasts(
+    def contrast(column: str) -> tuple[Contrast, Estimate, Estimate] | None:
+        found = domain_contrasts(
             data=data,
             design=design,
             column=column,
@@ -143,26 +141,35 @@ def sector_briefing(
             pairs=[(sector, OTHERS)],
             labels=labels,
             adjust=PAdjust.NONE,
+            k=k,
         )
+        if not found:
+            return None
+        (c,) = found
         m = estimate_means(
             design=design, variables={column: data.col(column)}, by={"group": group}, overall=False
         )
         e_in, e_out = (
-            Estimate(
-                float(m.estimate[i]),
-                float(m.ci_low[i]),
-                float(m.ci_high[i]),
-                int(m.n[i]),
-                float(m.se[i]),
+            publish_threshold(
+                RawEstimate(
+                    float(m.estimate[i]),
+                    float(m.ci_low[i]),
+                    float(m.ci_high[i]),
+                    int(m.n[i]),
+                    float(m.se[i]),
+                ),
+                k=k,
             )
             for i in (0, 1)
         )
+        if e_in is None or e_out is None:
+            return None
         return c, e_in, e_out
 
-    idx, idx_in, idx_out = contrast("index")
-    gap, gap_in, gap_out = contrast("gap")
-
-    def compare(c: Contrast, what: str, e_in: Estimate, e_out: Estimate) -> Finding:
+    def compare(found: tuple[Contrast, Estimate, Estimate] | None, what: str) -> Finding:
+        if found is None:
+            return Finding(f"sector-{what}", "", supported=False)
+        c, e_in, e_out = found
         higher = c.difference.value > 0
         return Finding(
             id=f"sector-{what}",
@@ -183,8 +190,8 @@ def sector_briefing(
                 f"{n_in:,} respondents in the {name}; {n_out:,} in other sectors.",
                 supported=disclosed_counts([n_in, n_out], k=k),
             ),
-            compare(idx, "index", idx_in, idx_out),
-            compare(gap, "gap between commitment and capacity", gap_in, gap_out),
+            compare(contrast("index"), "index"),
+            compare(contrast("gap"), "gap between commitment and capacity"),
         )
     )
     chart = estimates_chart(
@@ -242,7 +249,7 @@ def sector_briefing(
         )
     stamp = appendices.make_stamp(
         instrument=instrument,
-        data_sha256=data_sha256 or frame_sha256(responses),
+        data_sha256=data_sha256 or data.matrix.sha256,
         k=k,
         margins=summary.margins if summary else (),
         margins_sha256=margins_sha256,

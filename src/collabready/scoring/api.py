@@ -53,6 +53,16 @@ class ScoreResult:
         except ValueError:
             raise KeyError(f"no score column {name!r}; have {', '.join(self.columns)}") from None
 
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> ScoreResult:
+        """The scores of ``rows`` (positions or a mask), in that order."""
+        return ScoreResult(
+            self.instrument_key,
+            self.columns,
+            np.asfortranarray(self.values[rows]),
+            self.level[rows],
+            self.level_ids,
+        )
+
     def level_labels(self) -> NDArray[np.object_]:
         """Each row's level id, or None."""
         lookup = np.array([*self.level_ids, None], dtype=object)

@@ -76,6 +76,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import linalg
 
+from collabready.analysis.policy import DEFAULT_K
 from collabready.errors import UserError
 
 __all__ = [
@@ -90,7 +91,6 @@ __all__ = [
     "suppression_mask",
 ]
 
-DEFAULT_K = 5
 STATUS_COLUMN = "disclosure"
 SUPPRESSED_MARKER = "[c]"
 

@@ -19,17 +19,18 @@ from collabready.errors import UserError
 if TYPE_CHECKING:
     import polars as pl
 
+    from collabready.analysis.load import ResponseMatrix
     from collabready.instrument import Instrument
 
 
 @dataclass(frozen=True, slots=True)
 class WaveForReport:
-    """A wave read for a report: responses as the ``--data`` file would hold them."""
+    """A wave read for a report: its responses loaded as a ``--data`` file would be."""
 
     slug: str
     name: str
     instrument: Instrument
-    responses: pl.DataFrame
+    responses: ResponseMatrix
     #: the margins uploaded for the wave (None: none uploaded)
     margins: pl.DataFrame | None
     margins_sha256: str | None
@@ -81,12 +82,12 @@ def load_wave_for_report(name: str) -> WaveForReport:
     """The submitted responses, margins and fieldwork of the wave called ``name``."""
     _setup_django()
     _check_database(name)
-    from collabready.web.reports.build import wave_data
+    from collabready.web.reports.build import stored_wave
     from collabready.web.reports.selectors import wave_by_name
     from collabready.web.surveys.instruments import instrument_get
 
     wave = wave_by_name(name=name)
-    data = wave_data(wave=wave)
+    data = stored_wave(wave=wave)
     stored_name = None
     if data.margins is not None:
         from collabready.web.reports.models import WaveMargins

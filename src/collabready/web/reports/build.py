@@ -6,42 +6,39 @@ core's. Used by the background jobs and by ``collabready report --wave``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from collabready.analysis.load import ResponseMatrix
+from collabready.analysis.policy import DEFAULT_K
+from collabready.analysis.steps import Step, no_step
 from collabready.errors import UserError
 from collabready.reporting.model import Report
-from collabready.stats.disclosure import DEFAULT_K
-from collabready.web.reports.selectors import (
-    FieldworkFacts,
-    wave_fieldwork,
-    wave_margins,
-    wave_responses_frame,
-)
+from collabready.web.reports.selectors import FieldworkFacts, wave_fieldwork, wave_margins
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
+from collabready.web.surveys.selectors.responses import wave_responses
 
 
 @dataclass(frozen=True, slots=True)
-class WaveData:
+class StoredWave:
     """Everything a report reads from the database about one wave."""
 
     wave: Wave
-    responses: pl.DataFrame
+    responses: ResponseMatrix
     margins: pl.DataFrame | None
     margins_sha256: str | None
     fieldwork: FieldworkFacts
 
 
-def wave_data(*, wave: Wave) -> WaveData:
+def stored_wave(*, wave: Wave) -> StoredWave:
     """The wave's submitted responses, its margins (if uploaded) and fieldwork facts."""
-    responses = wave_responses_frame(wave=wave)
-    if responses.height == 0:
+    responses = wave_responses(wave=wave)
+    if len(responses) == 0:
         raise UserError(f"wave {wave.slug}: no submitted responses to report on yet")
     stored = wave_margins(wave=wave)
-    return WaveData(
+    return StoredWave(
         wave=wave,
         responses=responses,
         margins=stored.frame if stored else None,
@@ -56,14 +53,14 @@ def build_wave_report(
     kind: str,
     sector: str | None = None,
     k: int = DEFAULT_K,
-    step: Callable[[str], None] = lambda _: None,
+    step: Step = no_step,
 ) -> Report:
     """The national report (``kind="national"``) or a sector briefing (``"sector"``)."""
     from collabready.reporting.national import Fieldwork, national_report
     from collabready.reporting.sector import sector_briefing
 
     step("load")
-    data = wave_data(wave=wave)
+    data = stored_wave(wave=wave)
     instrument = instrument_get(wave.instrument_key)
     if kind == "national":
         return national_report(

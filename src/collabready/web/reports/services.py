@@ -1,31 +1,27 @@
-"""Writing: wave margins, and report jobs from request to finished file.
+"""Writing: wave margins, and report jobs requested, abandoned and found.
 
-A job is a :class:`~collabready.web.reports.models.ReportJob` row; the work runs
-as a django-tasks task (``tasks.run_report_job``), which records the step and
-percentage as it goes, writes the file atomically into
-``COLLABREADY_REPORTS_DIR`` and then marks the job finished, or records a clear
-error message when it fails.
+A job is a :class:`~collabready.web.reports.models.ReportJob` row;
+:func:`report_job_create` records it and enqueues the django-tasks task
+(``tasks.run_report_job``), which runs :func:`collabready.web.reports.jobs.report_job_run`.
+(Imports go one way: services -> tasks -> jobs.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from collabready.errors import UserError
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ReportJob, WaveMargins
 from collabready.web.reports.selectors import content_sha256
+from collabready.web.reports.tasks import run_report_job
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
 
@@ -35,30 +31,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_MARGINS_BYTES = 1024 * 1024
-
-#: Report-building steps and the percentage reached when each starts.
-STEP_PROGRESS = {
-    "load": 5,
-    "score": 15,
-    "rake": 25,
-    "estimates": 35,
-    "validation": 50,
-    "reliability": 60,
-    "charts": 70,
-    "render": 80,
-    "save": 95,
-}
-STEP_TEXT = {
-    "load": "Loading the responses",
-    "score": "Scoring",
-    "rake": "Weighting to the margins",
-    "estimates": "Estimating",
-    "validation": "Validating the index",
-    "reliability": "Reliability",
-    "charts": "Drawing the charts",
-    "render": "Laying out the document",
-    "save": "Saving the file",
-}
 
 
 def margins_check(*, wave: Wave, data: bytes, filename: str) -> str:
@@ -124,8 +96,6 @@ def report_job_create(
     user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ReportJob:
     """Record a job and enqueue it once the row is committed."""
-    from collabready.web.reports.tasks import run_report_job
-
     if kind not in ReportJob.Kind.values:
         raise UserError(f"report kind {kind!r}: choose national or sector")
     if fmt not in ReportJob.Format.values:
@@ -145,117 +115,6 @@ def report_job_create(
     return job
 
 
-#: Attempts at a job-row write that SQLite refuses because another thread holds the lock
-#: (shared-cache in-memory databases, as in tests, fail at once instead of waiting).
-LOCKED_RETRIES = 50
-
-
-def _update(job_id: int, *, only_status: str | None = None, **fields: object) -> int:
-    """Update the job row; retry briefly if SQLite says the table is locked."""
-    rows = ReportJob.objects.filter(pk=job_id)
-    if only_status is not None:
-        rows = rows.filter(status=only_status)
-    for attempt in range(LOCKED_RETRIES):
-        try:
-            return rows.update(**fields)
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
-                raise
-            time.sleep(0.1)
-    return 0  # pragma: no cover - the loop returns or raises
-
-
-def _record(job_id: int, **fields: object) -> None:
-    _update(job_id, **fields)
-
-
-def reports_dir() -> Path:
-    path = Path(settings.COLLABREADY_REPORTS_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all or nothing (temporary file beside it, then rename)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
-    """Generate the report of job ``job_id``: progress, then the file or the error."""
-    from collabready.reporting.render import render_html, render_pdf
-    from collabready.web.reports.build import build_wave_report
-
-    claimed = _update(
-        job_id,
-        only_status=ReportJob.Status.QUEUED,
-        status=ReportJob.Status.RUNNING,
-        started_at=timezone.now(),
-        step=STEP_TEXT["load"],
-        progress=STEP_PROGRESS["load"],
-    )
-    if not claimed:  # already run, or gone
-        return
-    job = ReportJob.objects.select_related("wave").get(pk=job_id)
-    target: Path | None = None
-
-    def step(name: str) -> None:
-        if name in STEP_PROGRESS:
-            _record(job_id, step=STEP_TEXT[name], progress=STEP_PROGRESS[name])
-
-    try:
-        report = build_wave_report(
-            wave=job.wave, kind=job.kind, sector=job.sector or None, step=step
-        )
-        step("render")
-        if job.format == ReportJob.Format.PDF:
-            data = render_pdf(report)
-        else:
-            data = render_html(report, assets_url=assets_url).encode("utf-8")
-        step("save")
-        target = reports_dir() / f"report-{job_id}.{job.format}"
-        write_atomically(target, data)
-        _record(
-            job_id,
-            status=ReportJob.Status.SUCCEEDED,
-            step="Finished",
-            progress=100,
-            title=report.title[:300],
-            file_name=target.name,
-            size_bytes=len(data),
-            finished_at=timezone.now(),
-        )
-    except Exception as exc:
-        if target is not None:
-            target.unlink(missing_ok=True)
-        message = _error_message(exc)
-        logger.exception("report job %s failed: %s", job_id, message)
-        with contextlib.suppress(Exception):
-            _record(
-                job_id,
-                status=ReportJob.Status.FAILED,
-                error=message,
-                finished_at=timezone.now(),
-            )
-
-
-def _error_message(exc: Exception) -> str:
-    if isinstance(exc, UserError):
-        return str(exc)
-    return (
-        f"The report could not be generated because of an unexpected error "
-        f"({type(exc).__name__}: {exc}). The details are in the server log."
-    )
-
-
 def report_jobs_abandon(*, reason: str = "the server stopped before the job finished") -> int:
     """Mark jobs left queued or running by a previous server process as failed."""
     return ReportJob.objects.filter(
@@ -273,6 +132,3 @@ def report_job_file(job: ReportJob) -> Path | None:
         return None
     path = Path(settings.COLLABREADY_REPORTS_DIR) / Path(job.file_name).name
     return path if path.is_file() else None
-
-
-StepCallback = Callable[[str], None]

@@ -1,11 +1,11 @@
-"""The background task: generate one report job (see ``services.report_job_run``)."""
+"""The background task: generate one report job (see ``jobs.report_job_run``)."""
 
 from __future__ import annotations
 
 from django.templatetags.static import static
 from django_tasks import task
 
-from collabready.web.reports.services import report_job_run
+from collabready.web.reports.jobs import report_job_run
 
 #: Where the web serves vega, vega-lite, vega-embed and collabready-charts.js.
 VEGA_STATIC_DIR = "build/vega/"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from collabready.analysis.policy import DEFAULT_K
+
 WEB_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COLLABREADY_DATA_DIR", "var")).resolve()
 
@@ -171,15 +173,12 @@ else:
 COLLABREADY_PUBLIC_URL = os.environ.get("COLLABREADY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip(
     "/"
 )
-#: The disclosure threshold k: no figure shown to a respondent describes fewer peers.
-COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", "5"))
-#: The sector benchmark (median, quartiles, share below) needs at least this many
-#: peer organisations; unset means max(2k, 10) (see surveys.selectors.profile).
-COLLABREADY_PEER_BENCHMARK_MIN: int | None = (
-    int(os.environ["COLLABREADY_PEER_BENCHMARK_MIN"])
-    if os.environ.get("COLLABREADY_PEER_BENCHMARK_MIN")
-    else None
-)
+#: The disclosure threshold k of the peer benchmark shown to respondents (default: the
+#: analysis policy's DEFAULT_K). The benchmark needs max(2k, 10) organisations and its
+#: snapshot moves in steps of k organisations (collabready.analysis.peers).
+COLLABREADY_PEER_MIN_K = int(os.environ.get("COLLABREADY_PEER_MIN_K", str(DEFAULT_K)))
+#: A sector's peer snapshot is re-read from the submissions at most this often.
+COLLABREADY_PEER_REFRESH_SECONDS = int(os.environ.get("COLLABREADY_PEER_REFRESH_SECONDS", "60"))
 #: Failed token look-ups allowed per client address in one window before refusing.
 COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
 COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))

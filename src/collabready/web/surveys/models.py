@@ -135,3 +135,31 @@ class AccessThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures} failures"
+
+
+class PeerSnapshot(models.Model):
+    """The stored peer benchmark snapshot of one sector of one wave.
+
+    Taken by ``services.peers.peer_snapshot_refresh`` from the verified
+    submissions (see :mod:`collabready.analysis.peers` for the rule). ``index``
+    holds the snapshot organisations' index scores as float64 bytes, sorted.
+    ``checked_at`` is when the submissions were last looked at (the snapshot
+    itself changes only when it gains a step of organisations).
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="peer_snapshots")
+    sector = models.CharField(max_length=20)
+    organisations = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveIntegerField(default=0)
+    step = models.PositiveIntegerField()
+    index = models.BinaryField(default=b"")
+    taken_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("wave", "sector"), name="peer_snapshot_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"peer snapshot {self.wave_id}/{self.sector}: {self.organisations} organisations"

@@ -6,13 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
+from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP
 from collabready.web.surveys.access import respondent_required
 from collabready.web.surveys.charts import profile_chart
-from collabready.web.surveys.selectors.profile import (
-    PEER_SCORE_STEP,
-    PEER_SHARE_STEP,
-    readiness_profile,
-)
+from collabready.web.surveys.selectors.profile import response_profile
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 
 
@@ -22,7 +19,7 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
     if not state.submitted:
         return redirect("surveys:start")
     language = get_language() or "en"
-    result = readiness_profile(response_id=response_id)
+    result = response_profile(state=state)
     return render(
         request,
         "surveys/profile.html",
@@ -57,7 +54,7 @@ def profile_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
             },
             status=409,
         )
-    data = build_pdf(response_id=response_id)
+    data = build_pdf(state=state)
     response = HttpResponse(data, content_type="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="readiness-profile-{state.response.wave.slug}.pdf"'

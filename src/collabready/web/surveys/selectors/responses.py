@@ -1,15 +1,17 @@
-"""Reading responses: one respondent's state, and a whole wave as a code matrix."""
+"""Reading responses: one respondent's state, and a whole wave as the core's code matrix."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
+from django.db.models import Q
 from numpy.typing import NDArray
 
+from collabready.analysis import codec as codes
+from collabready.analysis.load import ResponseMatrix, from_rows
 from collabready.instrument import Instrument
-from collabready.web.surveys import codes
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.journey import (
     Page,
@@ -19,9 +21,6 @@ from collabready.web.surveys.journey import (
     page_complete,
 )
 from collabready.web.surveys.models import Response, Wave
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Rows fetched per round trip when loading a wave.
 CHUNK_ROWS = 20_000
@@ -78,74 +77,24 @@ def response_state(*, response_id: int) -> ResponseState:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class WaveMatrix:
-    """A wave's responses as column-major int8 matrices.
+#: The response columns the loader reads, in order.
+_ROW_FIELDS = ("pk", "answers", "profile", "organisation_ref", "invitation__organisation")
 
-    ``codes`` has one row per response and one column per ``item_ids`` entry;
-    ``profile_codes`` one column per ``profile_ids`` entry (0 = not answered).
+
+def organisation_of(ref: str | None, invited: str | None) -> str:
+    """Whom a response answers for: its ``organisation_ref`` (an import, a synthetic
+    wave), else its invitation's organisation; '' when neither is known (the open link).
+
+    The one place this is decided; :func:`response_organisation` and the wave loader
+    use it.
     """
-
-    instrument_key: str
-    response_ids: NDArray[np.int64]
-    item_ids: tuple[str, ...]
-    codes: NDArray[np.int8]
-    profile_ids: tuple[str, ...]
-    profile_codes: NDArray[np.int8]
-
-    def __len__(self) -> int:
-        return int(self.response_ids.shape[0])
-
-    def profile_values(self, question_id: str, instrument: Instrument) -> NDArray[np.object_]:
-        """A profile column as choice values (``None`` where not answered)."""
-        question = instrument.profile_question(question_id)
-        lookup = np.full(128, None, dtype=object)
-        for choice in question.choices:
-            lookup[choice.code] = choice.value
-        return lookup[self.profile_codes[:, self.profile_ids.index(question_id)].astype(np.int64)]
-
-    def to_frame(self, instrument: Instrument) -> pd.DataFrame:
-        """``response_id``, the profile values, then one Int8 column per item."""
-        import pandas as pd
-
-        data: dict[str, object] = {"response_id": self.response_ids}
-        for question_id in self.profile_ids:
-            data[question_id] = pd.Categorical(
-                self.profile_values(question_id, instrument),
-                categories=[c.value for c in instrument.profile_question(question_id).choices],
-            )
-        frame = pd.DataFrame(data)
-        items = pd.DataFrame(self.codes, columns=list(self.item_ids), copy=False)
-        return pd.concat([frame, items], axis=1)
+    return ref or invited or ""
 
 
-def wave_matrix(
-    *, wave: Wave, submitted_only: bool = True, sector: str | None = None
-) -> WaveMatrix:
-    """Load a wave's responses into the column-major code matrix the core uses."""
-    instrument = instrument_get(wave.instrument_key)
-    rows = Response.objects.filter(wave=wave)
-    if submitted_only:
-        rows = rows.filter(submitted_at__isnull=False)
-    if sector is not None:
-        rows = rows.filter(sector=sector)
-    ids: list[int] = []
-    answers: list[bytes] = []
-    profiles: list[bytes] = []
-    for pk, answer_bytes, profile_bytes in (
-        rows.order_by("pk").values_list("pk", "answers", "profile").iterator(chunk_size=CHUNK_ROWS)
-    ):
-        ids.append(pk)
-        answers.append(answer_bytes)
-        profiles.append(profile_bytes)
-    return WaveMatrix(
-        instrument_key=instrument.key,
-        response_ids=np.asarray(ids, dtype=np.int64),
-        item_ids=instrument.item_ids,
-        codes=codes.matrix_from_rows(answers, len(instrument.item_ids)),
-        profile_ids=tuple(q.id for q in instrument.profile),
-        profile_codes=codes.matrix_from_rows(profiles, len(instrument.profile)),
-    )
+def response_organisation(response: Response) -> str:
+    """Whom ``response`` answers for (see :func:`organisation_of`)."""
+    invitation = response.invitation if response.invitation_id is not None else None
+    return organisation_of(response.organisation_ref, invitation.organisation if invitation else "")
 
 
 def organisation_key(name: str) -> str:
@@ -153,23 +102,60 @@ def organisation_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def response_organisation(response: Response) -> str:
-    """Whom a response answers for: its ``organisation_ref``, else its invitation's
-    organisation ('' when neither is known, as for an open-link response)."""
-    if response.organisation_ref:
-        return response.organisation_ref
-    return response.invitation.organisation if response.invitation_id is not None else ""
-
-
-def organisation_numbers(organisations: list[str]) -> NDArray[np.int64]:
-    """A number per organisation (same name, ignoring case and spaces, same number);
-    a response with no organisation is its own cluster."""
+def organisation_numbers(organisations: Sequence[str]) -> NDArray[np.int64]:
+    """A number per organisation (same name, ignoring case and spaces, same number;
+    1, 2, ...); 0 where the organisation is not known."""
     keys = np.array([organisation_key(o) for o in organisations], dtype=object)
     known = keys != ""
-    out = np.empty(len(organisations), dtype=np.int64)
+    out = np.zeros(len(organisations), dtype=np.int64)
     if known.any():
         _, inverse = np.unique(keys[known].astype(str), return_inverse=True)
         out[known] = inverse + 1
-    start = int(out[known].max()) + 1 if known.any() else 1
-    out[~known] = np.arange(start, start + int((~known).sum()), dtype=np.int64)
     return out
+
+
+def wave_responses(
+    *,
+    wave: Wave,
+    submitted_only: bool = True,
+    sector: str | None = None,
+    verified_only: bool = False,
+    submission_order: bool = False,
+) -> ResponseMatrix:
+    """Load a wave's responses into the core's matrix (the thin adapter of
+    :mod:`collabready.analysis.load`): the stored answer bytes, streamed, no object
+    per row.
+
+    ``sector`` keeps one sector; ``verified_only`` keeps responses whose
+    organisation is known (never the open link); ``submission_order`` orders the
+    rows by submission time (else by response id).
+    """
+    instrument = instrument_get(wave.instrument_key)
+    rows = Response.objects.filter(wave=wave)
+    if submitted_only:
+        rows = rows.filter(submitted_at__isnull=False)
+    if sector is not None:
+        rows = rows.filter(sector=sector)
+    if verified_only:
+        rows = rows.filter(~Q(organisation_ref="") | Q(invitation__isnull=False))
+    ordered = rows.order_by("submitted_at", "pk") if submission_order else rows.order_by("pk")
+    ids: list[int] = []
+    answers: list[bytes] = []
+    profiles: list[bytes] = []
+    organisations: list[str] = []
+    for pk, answer_bytes, profile_bytes, ref, invited in ordered.values_list(*_ROW_FIELDS).iterator(
+        chunk_size=CHUNK_ROWS
+    ):
+        ids.append(pk)
+        answers.append(bytes(answer_bytes))
+        profiles.append(bytes(profile_bytes))
+        organisations.append(organisation_of(ref, invited))
+    numbers = organisation_numbers(organisations)
+    return from_rows(
+        instrument=instrument,
+        response_ids=ids,
+        answers=answers,
+        profiles=profiles,
+        organisation=numbers,
+        verified=numbers > 0,
+    )

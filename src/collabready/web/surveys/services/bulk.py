@@ -8,8 +8,8 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from collabready.analysis.codec import PROFILE_MISSING
 from collabready.instrument import MISSING
-from collabready.web.surveys.codes import PROFILE_MISSING
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
 

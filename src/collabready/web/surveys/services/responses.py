@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from collabready.analysis import codec as codes
 from collabready.instrument import Instrument
-from collabready.web.surveys import codes
 from collabready.web.surveys.errors import (
     ResponseChangedError,
     ResponseIncompleteError,
@@ -29,6 +29,7 @@ from collabready.web.surveys.journey import Page, PageKind, journey_pages, page_
 from collabready.web.surveys.models import Invitation, Response, Wave
 from collabready.web.surveys.pageforms import PageInput
 from collabready.web.surveys.selectors.waves import wave_is_open
+from collabready.web.surveys.services.peers import peer_snapshot_schedule
 
 
 class SubmitOutcome(StrEnum):
@@ -133,6 +134,12 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
         updated = Response.objects.filter(pk=response_id, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), version=F("version") + 1
         )
+        verified = bool(response.organisation_ref) or response.invitation_id is not None
+        if updated == 1 and verified and response.sector:
+            # the sector's peer benchmark may have gained an organisation (open-link
+            # responses never count towards it)
+            wave_id, sector = response.wave_id, response.sector
+            transaction.on_commit(lambda: peer_snapshot_schedule(wave_id=wave_id, sector=sector))
     return SubmitOutcome.SUBMITTED if updated == 1 else SubmitOutcome.ALREADY_SUBMITTED
 
 

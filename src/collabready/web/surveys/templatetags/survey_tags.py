@@ -8,9 +8,16 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from collabready.analysis.gate import Estimate
 from collabready.instrument import Text
 
 register = template.Library()
+
+
+@register.filter
+def figure(value: Estimate | None) -> float | None:
+    """A published figure's value (``None`` while withheld)."""
+    return None if value is None else value.value
 
 
 @register.filter

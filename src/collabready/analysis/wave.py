@@ -1,42 +1,31 @@
-"""The national analysis of a wave: weights, estimates, comparisons, validation.
+"""The analysis of a wave behind the national report: weights, estimates, comparisons,
+validation and reliability.
 
 Every figure comes from :mod:`collabready.stats` (see docs/reporting.md for
-which function computes which figure).
+which function computes which figure) and is published through the gate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from collabready.reporting.analysis import (
-    GROUPS,
-    MAIN_COLUMNS,
+from collabready.analysis.contrasts import Contrast, domain_contrasts, holm, paired_contrast
+from collabready.analysis.data import GROUPS, AnalysisData, factor_of
+from collabready.analysis.estimates import Breakdown, breakdown, breakdowns, overall
+from collabready.analysis.gate import CellStatus, Estimate, protect_counts
+from collabready.analysis.pattern import (
+    LEVEL_COLUMNS,
     SECTION_COLUMNS,
-    Breakdown,
-    Contrast,
     DisclosurePattern,
-    Step,
-    WaveData,
-    WeightingSummary,
-    _no_step,
-    breakdown,
-    breakdowns,
-    design_for,
     disclosure_pattern,
-    domain_contrasts,
-    factor_of,
-    holm,
-    overall,
-    paired_contrast,
-    protect_counts,
-    weight,
 )
-from collabready.reporting.model import Estimate
+from collabready.analysis.steps import Step, no_step
+from collabready.analysis.weighting import WeightingSummary, design_for, weight
 from collabready.stats import (
     CorrelationMethod,
     CorrelationResult,
@@ -73,7 +62,7 @@ class Validation:
 
 @dataclass(frozen=True, slots=True)
 class WaveAnalysis:
-    data: WaveData
+    data: AnalysisData
     k: int
     weighting: WeightingSummary | None
     design: SurveyDesign
@@ -110,10 +99,10 @@ class WaveAnalysis:
 
 def analyse_wave(
     *,
-    data: WaveData,
+    data: AnalysisData,
     margins: pl.DataFrame | Margins | None,
     k: int,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> WaveAnalysis:
     inst = data.instrument
     step("rake")
@@ -126,7 +115,7 @@ def analyse_wave(
     )
     present_sections = tuple(c for c in SECTION_COLUMNS if c in data.scores.columns)
     ov = overall(
-        data=data, design=design, columns=MAIN_COLUMNS + block_cols + present_sections, k=k
+        data=data, design=design, columns=LEVEL_COLUMNS + block_cols + present_sections, k=k
     )
     groups = [var for var in GROUPS if var in data.profile]
     pattern = disclosure_pattern(data, k=k)
@@ -134,7 +123,7 @@ def analyse_wave(
         data=data,
         design=design,
         variables=[v for v in groups if v != "sector"],
-        columns=MAIN_COLUMNS,
+        columns=LEVEL_COLUMNS,
         k=k,
         pattern=pattern,
     )
@@ -142,7 +131,7 @@ def analyse_wave(
         data=data,
         design=design,
         variable="sector",
-        columns=MAIN_COLUMNS + present_sections,
+        columns=LEVEL_COLUMNS + present_sections,
         k=k,
         pattern=pattern,
     )
@@ -159,18 +148,20 @@ def analyse_wave(
     if len(shown_blocks) >= 2:
         lo, nxt = shown_blocks[0], shown_blocks[1]
         lowest = paired_contrast(
-            data=data, design=design, first=lo, second=nxt, a=title[lo], b=title[nxt]
+            data=data, design=design, first=lo, second=nxt, a=title[lo], b=title[nxt], k=k
         )
     cit = "citizens" if "citizens" in blocks else ranked[0]
     citizens = holm(
-        [
-            paired_contrast(data=data, design=design, first=cit, second=b, a=title[cit], b=title[b])
+        _present(
+            paired_contrast(
+                data=data, design=design, first=cit, second=b, a=title[cit], b=title[b], k=k
+            )
             for b in blocks
             if b != cit
-        ]
+        )
     )
     block_gaps = holm(
-        [
+        _present(
             paired_contrast(
                 data=data,
                 design=design,
@@ -178,12 +169,13 @@ def analyse_wave(
                 second=f"{b}_capacity",
                 a=title[b],
                 b="",
+                k=k,
             )
             for b in blocks
-        ]
+        )
     )
 
-    widest, widest_est, family = _widest_gap(data, design, by_group.get("sector"))
+    widest, widest_est, family = _widest_gap(data, design, by_group.get("sector"), k)
 
     overall_gap = paired_contrast(
         data=data,
@@ -192,6 +184,7 @@ def analyse_wave(
         second="capacity",
         a="Commitment",
         b="Capacity",
+        k=k,
     )
     environment = None
     if "environment_hinders" in present_sections and "environment_helps" in present_sections:
@@ -202,6 +195,7 @@ def analyse_wave(
             second="environment_helps",
             a="Hinders",
             b="Helps",
+            k=k,
         )
 
     step("validation")
@@ -231,8 +225,13 @@ def analyse_wave(
     )
 
 
+def _present(contrasts: Iterable[Contrast | None]) -> list[Contrast]:
+    """The contrasts that passed the gate."""
+    return [c for c in contrasts if c is not None]
+
+
 def _widest_gap(
-    data: WaveData, design: SurveyDesign, sector: Breakdown | None
+    data: AnalysisData, design: SurveyDesign, sector: Breakdown | None, k: int
 ) -> tuple[Contrast | None, Estimate | None, tuple[Contrast, ...]]:
     """The published sector with the widest gap against every other published sector.
 
@@ -255,12 +254,15 @@ def _widest_gap(
         pairs=[(top.level, r.level) for r in ranked[1:]],
         labels={r.level: r.label for r in sector.rows},
         adjust=PAdjust.HOLM,
+        k=k,
     )
     assert top.estimates is not None
+    if not family:
+        return None, None, ()
     return family[0], top.estimates["gap"], family
 
 
-def _validation(data: WaveData, design: SurveyDesign, k: int) -> Validation:
+def _validation(data: AnalysisData, design: SurveyDesign, k: int) -> Validation:
     """Index–outcomes correlation and the regression of outcomes on the six blocks."""
     inst = data.instrument
     scores = pd.DataFrame(
@@ -283,8 +285,8 @@ def _validation(data: WaveData, design: SurveyDesign, k: int) -> Validation:
     )
     status = protect_counts([corr.n, int(complete.sum())], k=k)
     regression = None
-    if status[1] == "shown" and int(complete.sum()) > len(predictors) + 1:
+    if status[1] is CellStatus.PUBLISHED and int(complete.sum()) > len(predictors) + 1:
         regression = design_regression(
             design=design, outcome=outcome, predictors=predictors, outcome_name="outcomes"
         )
-    return Validation(corr, regression, status[0] == "shown")
+    return Validation(corr, regression, status[0] is CellStatus.PUBLISHED)

@@ -1,20 +1,40 @@
-"""The compact answer encoding: one int8 code per item, as bytes.
+"""The answer byte codec: how one response's answers are stored, and decoded in bulk.
 
-``answers`` bytes follow ``Instrument.item_ids``; ``MISSING`` (9) marks an item
-not yet answered. ``profile`` bytes follow ``Instrument.profile``; 0 marks a
-question not yet answered (choice codes start at 1).
+A response's rated answers are one ``bytes`` value holding an int8 code per
+item in ``Instrument.item_ids`` order (``MISSING``, 9, marks an item not yet
+answered); its profile answers are one byte per question in
+``Instrument.profile`` order (:data:`PROFILE_MISSING`, 0, marks a question not
+yet answered; choice codes start at 1). See docs/adr/0001-response-storage.md.
+
+:func:`matrix_from_rows` stacks many stored rows into the column-major code
+matrix in one copy; :func:`profile_lookup` is the one code → choice-value
+table per question, built once per instrument.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from collabready.instrument import MISSING, Instrument
+from collabready.instrument import MISSING, Instrument, ProfileQuestion
 
 PROFILE_MISSING = 0
+
+__all__ = [
+    "PROFILE_MISSING",
+    "answers_decode",
+    "answers_empty",
+    "answers_update",
+    "matrix_from_rows",
+    "profile_decode",
+    "profile_empty",
+    "profile_lookup",
+    "profile_update",
+    "profile_values",
+]
 
 
 def answers_empty(instrument: Instrument) -> bytes:
@@ -71,7 +91,7 @@ def profile_update(data: bytes, instrument: Instrument, values: Mapping[str, int
     return bytes(out)
 
 
-def matrix_from_rows(rows: list[bytes], width: int) -> NDArray[np.int8]:
+def matrix_from_rows(rows: Sequence[bytes], width: int) -> NDArray[np.int8]:
     """Stack equal-length byte rows into an (n, width) column-major int8 matrix."""
     if not rows:
         return np.empty((0, width), dtype=np.int8, order="F")
@@ -79,6 +99,22 @@ def matrix_from_rows(rows: list[bytes], width: int) -> NDArray[np.int8]:
     if flat.size != len(rows) * width:
         raise ValueError(f"response rows do not all hold {width} codes")
     return np.asfortranarray(flat.reshape(len(rows), width))
+
+
+@cache
+def profile_lookup(question: ProfileQuestion) -> NDArray[np.object_]:
+    """Code -> choice value for one question (256 entries; ``None`` where no choice)."""
+    lookup = np.full(256, None, dtype=object)
+    for choice in question.choices:
+        lookup[choice.code] = choice.value
+    lookup.setflags(write=False)
+    return lookup
+
+
+def profile_values(codes: NDArray[np.int8], question: ProfileQuestion) -> NDArray[np.object_]:
+    """A column of profile codes as choice values (``None`` where not answered)."""
+    out: NDArray[np.object_] = profile_lookup(question)[np.asarray(codes).view(np.uint8)]
+    return out
 
 
 def _check_length(data: bytes, width: int, what: str) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from collabready.analysis.contrasts import Contrast
+from collabready.analysis.estimates import Breakdown
+from collabready.analysis.gate import protect_counts
 from collabready.instrument.model import Instrument
-from collabready.reporting.analysis import Breakdown, Contrast, protect_counts
 from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.model import (
     Cell,
@@ -49,10 +51,6 @@ def column_title(instrument: Instrument, column: str) -> str:
     return column.replace("_", " ").capitalize()
 
 
-def _status(status: str) -> CellStatus:
-    return CellStatus.SECONDARY if status == "secondary" else CellStatus.SUPPRESSED
-
-
 def suppression_note(k: int) -> str:
     return (
         f"[c] suppressed: the figure rests on fewer than {k} respondents, or would let "
@@ -77,7 +75,7 @@ def breakdown_table(
     rows: list[tuple[Cell, ...]] = []
     for r in breakdown.rows:
         if r.estimates is None:
-            hidden = Cell.hidden(_status(r.status))
+            hidden = Cell.hidden(r.status)
             rows.append((Cell.label(r.label), *([hidden] * (len(shown) + 1))))
             continue
         cells: list[Cell] = [Cell.label(r.label)]
@@ -97,7 +95,7 @@ def ci_cell(e: Estimate) -> Cell:
     return Cell(
         text=f"{fmt_number(e.ci_low)} to {fmt_number(e.ci_high)}",
         value=e.ci_low,
-        status=CellStatus.SHOWN,
+        status=CellStatus.PUBLISHED,
         ci=(e.ci_low, e.ci_high),
     )
 
@@ -124,7 +122,7 @@ def breakdown_chart(
                     label=r.label,
                     estimate=est,
                     series=column_title(instrument, c) if len(columns) > 1 else "",
-                    status=CellStatus.SHOWN if r.estimates is not None else _status(r.status),
+                    status=CellStatus.PUBLISHED if r.estimates is not None else r.status,
                 )
             )
     return estimate_chart(
@@ -155,8 +153,8 @@ def estimates_chart(
     status = protect_counts([0 if e is None else e.n for _, _, e in rows], k=k)
     points = [
         Point(label=lb, series=s, estimate=e)
-        if st == "shown"
-        else Point(label=lb, series=s, estimate=None, status=_status(st))
+        if st is CellStatus.PUBLISHED
+        else Point(label=lb, series=s, estimate=None, status=st)
         for (lb, s, e), st in zip(rows, status, strict=True)
     ]
     return estimate_chart(
@@ -182,8 +180,8 @@ def estimates_table(
     out: list[tuple[Cell, ...]] = []
     status = protect_counts([0 if e is None else e.n for e in rows.values()], k=k)
     for (label, e), st in zip(rows.items(), status, strict=True):
-        if e is None or st != "shown":
-            out.append((Cell.label(label), *([Cell.hidden(_status(st))] * 3)))
+        if e is None or st is not CellStatus.PUBLISHED:
+            out.append((Cell.label(label), *([Cell.hidden(st)] * 3)))
         else:
             out.append((Cell.label(label), Cell.number(e.value), ci_cell(e), Cell.count(e.n)))
     notes = (suppression_note(k),) if any(c.suppressed for r in out for c in r) else ()
@@ -216,16 +214,16 @@ def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast
     for c, st in zip(contrasts, status, strict=True):
         d = c.difference
         label = Cell.label(f"{c.a} − {c.b}" if c.b else c.a)
-        if st != "shown":
-            rows.append((label, *([Cell.hidden(_status(st))] * 5)))
+        if st is not CellStatus.PUBLISHED:
+            rows.append((label, *([Cell.hidden(st)] * 5)))
             continue
         rows.append(
             (
                 label,
                 Cell.number(d.value),
                 ci_cell(d),
-                Cell(text=p_value(c.p_value), value=c.p_value, status=CellStatus.SHOWN),
-                Cell(text=p_value(c.p_adjusted), value=c.p_adjusted, status=CellStatus.SHOWN),
+                Cell(text=p_value(c.p_value), value=c.p_value, status=CellStatus.PUBLISHED),
+                Cell(text=p_value(c.p_adjusted), value=c.p_adjusted, status=CellStatus.PUBLISHED),
                 Cell.count(d.n),
             )
         )

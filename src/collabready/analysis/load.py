@@ -1,0 +1,216 @@
+"""Load a wave: the column-major code matrix plus organisation and profile columns.
+
+Everything downstream (scoring, weighting, estimates, the profile) reads a
+:class:`ResponseMatrix`. It comes from a response file (Parquet or CSV, as
+``collabready synth`` writes: :func:`read_responses`, :func:`from_frame`) or
+from stored answer bytes (:func:`from_rows`, which the web layer's thin
+adapter feeds straight from the database). There is no DataFrame in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from collabready.analysis import codec
+from collabready.analysis.policy import cluster_ids
+from collabready.errors import UserError
+from collabready.instrument import Instrument
+from collabready.scoring import matrix_from_columns
+from collabready.scoring.api import polars_codes
+
+__all__ = [
+    "ORGANISATION_COLUMN",
+    "ResponseMatrix",
+    "WaveInputError",
+    "as_matrix",
+    "from_frame",
+    "from_rows",
+    "read_responses",
+]
+
+#: The file column that identifies a respondent's organisation.
+ORGANISATION_COLUMN = "organisation_id"
+
+
+class WaveInputError(UserError, ValueError):
+    """The responses cannot be loaded as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseMatrix:
+    """A wave's responses, ready for scoring.
+
+    ``codes`` is (respondents × ``instrument.item_ids``) int8, column-major,
+    ``MISSING`` where not answered. ``profile`` maps each profile question in
+    the data to its choice values (``None`` where not answered).
+    ``organisation`` is the cluster of each respondent (see
+    :func:`collabready.analysis.policy.cluster_ids`); ``verified`` says whose
+    organisation is known from the sample (an invitation, an import, a file's
+    ``organisation_id``) rather than unknown (an open-link response).
+    ``clustered`` is False when the source had no organisations at all.
+    """
+
+    instrument: Instrument
+    codes: NDArray[np.int8]
+    profile: Mapping[str, NDArray[np.object_]]
+    respondent_id: NDArray[np.int64]
+    organisation: NDArray[np.int64]
+    verified: NDArray[np.bool_]
+    complete: NDArray[np.bool_]
+    clustered: bool
+    #: SHA-256 of the content, for the report stamp
+    sha256: str
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def subset(self, mask: NDArray[np.bool_]) -> ResponseMatrix:
+        """The respondents where ``mask`` is true."""
+        return ResponseMatrix(
+            self.instrument,
+            np.asfortranarray(self.codes[mask]),
+            {k: v[mask] for k, v in self.profile.items()},
+            self.respondent_id[mask],
+            self.organisation[mask],
+            self.verified[mask],
+            self.complete[mask],
+            self.clustered,
+            self.sha256,
+        )
+
+
+def _digest(
+    codes: NDArray[np.int8],
+    profile: Mapping[str, NDArray[np.object_]],
+    ids: NDArray[np.int64],
+    organisation: NDArray[np.int64],
+) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(ids).tobytes())
+    h.update(np.ascontiguousarray(organisation).tobytes())
+    h.update(np.ascontiguousarray(codes).tobytes())
+    for name, values in profile.items():
+        h.update(name.encode())
+        h.update(pl.Series(values.tolist(), dtype=pl.Utf8).hash(seed=0).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def from_frame(
+    responses: pl.DataFrame, instrument: Instrument, *, source: str = "data"
+) -> ResponseMatrix:
+    """A response table (one row per respondent, columns named by item id) as a matrix.
+
+    Item columns hold codes (null = not answered); profile columns hold choice
+    values; ``respondent_id`` (default 1..n), ``organisation_id`` (null = not
+    known) and ``complete`` (default true) are optional.
+    """
+    if responses.height == 0:
+        raise WaveInputError(f"{source}: has no rows")
+    n = responses.height
+    cols = {
+        i: polars_codes(responses.get_column(i))
+        for i in instrument.item_ids
+        if i in responses.columns
+    }
+    codes = matrix_from_columns(cols, instrument, source=source)
+    profile = {
+        q.id: responses.get_column(q.id).cast(pl.Utf8).to_numpy().astype(object)
+        for q in instrument.profile
+        if q.id in responses.columns
+    }
+    rid = (
+        responses.get_column("respondent_id").to_numpy().astype(np.int64)
+        if "respondent_id" in responses.columns
+        else np.arange(1, n + 1, dtype=np.int64)
+    )
+    clustered = ORGANISATION_COLUMN in responses.columns
+    if clustered:
+        try:
+            raw = responses.get_column(ORGANISATION_COLUMN).cast(pl.Int64)
+        except pl.exceptions.PolarsError:
+            raise WaveInputError(
+                f"{source}: column {ORGANISATION_COLUMN!r} must hold whole numbers"
+            ) from None
+        known = ~raw.is_null().to_numpy()
+        organisation = cluster_ids(raw.fill_null(0).to_numpy().astype(np.int64), known)
+    else:
+        known = np.zeros(n, dtype=np.bool_)
+        organisation = cluster_ids(np.zeros(n, dtype=np.int64), known)
+    complete = (
+        responses.get_column("complete").fill_null(False).to_numpy().astype(bool)
+        if "complete" in responses.columns
+        else np.ones(n, dtype=bool)
+    )
+    return ResponseMatrix(
+        instrument,
+        codes,
+        profile,
+        rid,
+        organisation,
+        known,
+        complete,
+        clustered,
+        _digest(codes, profile, rid, organisation),
+    )
+
+
+def read_responses(path: Path, instrument: Instrument) -> ResponseMatrix:
+    """Load a response file (Parquet or CSV)."""
+    from collabready.formats import read_table
+
+    return from_frame(read_table(path), instrument, source=str(path))
+
+
+def from_rows(
+    *,
+    instrument: Instrument,
+    response_ids: Sequence[int] | NDArray[np.int64],
+    answers: Sequence[bytes],
+    profiles: Sequence[bytes],
+    organisation: NDArray[np.int64],
+    verified: NDArray[np.bool_],
+) -> ResponseMatrix:
+    """Stored answer bytes (one row per response) as a matrix.
+
+    ``organisation`` holds an organisation number per response, meaningful
+    where ``verified``; other responses become clusters of their own.
+    """
+    ids = np.asarray(response_ids, dtype=np.int64)
+    codes = codec.matrix_from_rows(answers, len(instrument.item_ids))
+    profile_codes = codec.matrix_from_rows(profiles, len(instrument.profile))
+    profile = {
+        q.id: codec.profile_values(profile_codes[:, j], q) for j, q in enumerate(instrument.profile)
+    }
+    known = np.asarray(verified, dtype=np.bool_)
+    clusters = cluster_ids(np.asarray(organisation, dtype=np.int64), known)
+    return ResponseMatrix(
+        instrument,
+        codes,
+        profile,
+        ids,
+        clusters,
+        known,
+        np.ones(ids.shape[0], dtype=np.bool_),
+        True,
+        _digest(codes, profile, ids, clusters),
+    )
+
+
+def as_matrix(
+    responses: ResponseMatrix | pl.DataFrame, instrument: Instrument, *, source: str = "data"
+) -> ResponseMatrix:
+    """``responses`` loaded (a matrix is returned as it is, after checking its instrument)."""
+    if isinstance(responses, ResponseMatrix):
+        if responses.instrument.key != instrument.key:
+            raise WaveInputError(
+                f"{source}: the responses are to {responses.instrument.key}, not {instrument.key}"
+            )
+        return responses
+    return from_frame(responses, instrument, source=source)

@@ -1,0 +1,56 @@
+"""The analysis policy: the rules every output follows (docs/statistics.md, "Policy").
+
+- **k.** No published figure describes fewer than :data:`DEFAULT_K`
+  respondents; every command's ``--k`` defaults to it.
+- **Respondents without an organisation** (an open-link response, or a file
+  row with no ``organisation_id``) are kept, each as a cluster (primary
+  sampling unit) of their own: :func:`cluster_ids`.
+- **Respondents without a grouping label** (no sector, no sub-sector, ...)
+  form a domain of their own, :data:`MISSING_LABEL`, estimated and protected
+  like any other, so that a whole minus its published parts never describes
+  them: :func:`with_missing_domain`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["DEFAULT_K", "MISSING_LABEL", "MISSING_TEXT", "cluster_ids", "with_missing_domain"]
+
+#: The disclosure threshold: no published figure describes fewer respondents. Every
+#: ``--k`` option and every function's ``k`` defaults to it. (This module imports
+#: nothing at load time, so the command line can read it cheaply.)
+DEFAULT_K = 5
+
+#: Domain key of the respondents with no value for a grouping.
+MISSING_LABEL = "(missing)"
+#: How reports print that domain.
+MISSING_TEXT = "Not answered"
+
+
+def cluster_ids(organisation: NDArray[np.int64], known: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """One cluster label per respondent: the organisation where ``known``, else their own.
+
+    Own clusters get negative labels (-1, -2, ...), which no organisation number uses.
+    """
+    import numpy as np
+
+    own = -np.arange(1, organisation.shape[0] + 1, dtype=np.int64)
+    out: NDArray[np.int64] = np.where(known, organisation, own).astype(np.int64)
+    return out
+
+
+def with_missing_domain(values: NDArray[np.object_]) -> NDArray[np.object_]:
+    """A grouping's labels with the unlabelled respondents in :data:`MISSING_LABEL`."""
+    import pandas as pd
+
+    blank = pd.isna(values)
+    if not blank.any():
+        return values
+    out = values.copy()
+    out[blank] = MISSING_LABEL
+    return out
