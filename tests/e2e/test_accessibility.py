@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collabready.instrument import Instrument
 from collabready.analysis import codec as codes
+from collabready.instrument import Instrument
 from collabready.web.surveys.journey import journey_pages
 from collabready.web.surveys.models import Response, Wave
 from collabready.web.surveys.services.responses import response_new

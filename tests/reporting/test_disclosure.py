@@ -66,7 +66,9 @@ def test_a_group_below_k_is_suppressed_in_every_table(tiny):
     for tid in ("table-by-subsector", "profile-subsector"):
         statuses = [r[1].status for r in tables[tid].rows]
         assert statuses.count("suppressed_secondary") == 1, tid
-        assert all(r[1].text == "[c]" for r in tables[tid].rows if r[1].status == "suppressed_secondary")
+        assert all(
+            r[1].text == "[c]" for r in tables[tid].rows if r[1].status == "suppressed_secondary"
+        )
 
 
 def test_the_groups_figures_appear_nowhere(tiny):

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from collabready.analysis.gate import RawEstimate, publish
 from collabready.instrument import Instrument
 from collabready.reporting.charts import OKABE_ITO, Point, estimate_chart
-from collabready.analysis.gate import RawEstimate, publish
 from collabready.reporting.model import CellStatus, fmt_number
 from collabready.reporting.profile import SubjectNotFoundError, organisation_profile
 from collabready.reporting.render import (
@@ -27,7 +27,6 @@ from collabready.stats import (
     PAdjust,
     compare_domains,
     estimate_means,
-    survey_design,
 )
 
 from .conftest import Built, Engine

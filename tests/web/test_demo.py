@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from collabready.web.demo import DEMO_EMAIL, TOKEN_FILE, demo_prepare
 from collabready.web.surveys.models import AccessToken, Invitation, Response
-from collabready.web.surveys.selectors.responses import wave_matrix
+from collabready.web.surveys.selectors.responses import wave_responses
 
 
 def test_demo_prepare_is_idempotent_and_its_links_work(db: None, tmp_path: Path) -> None:
@@ -24,7 +24,7 @@ def test_demo_prepare_is_idempotent_and_its_links_work(db: None, tmp_path: Path)
     assert second.password == first.password
     assert Response.objects.filter(synthetic=True).count() == 60
     assert 0 < first.submitted <= 60
-    matrix = wave_matrix(wave=first.wave)
+    matrix = wave_responses(wave=first.wave)
     assert len(matrix) == first.submitted
     client = Client()
     assert client.get(second.personal_link.removeprefix("http://testserver")).url == "/survey/"

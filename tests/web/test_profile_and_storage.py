@@ -1,29 +1,23 @@
-"""The readiness profile's peer comparison and the wave matrix loader."""
+"""The readiness profile's peer benchmark (the snapshot rule) and the wave loader."""
 
 from __future__ import annotations
-
-import dataclasses
-import math
 
 import numpy as np
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from collabready.analysis import codec as codes
+from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP, PeerBenchmark
 from collabready.instrument import MISSING, Instrument
 from collabready.scoring import score_matrix
-from collabready.analysis import codec as codes
-from collabready.web.surveys.models import Invitation, Response, Wave
-from collabready.web.surveys.selectors.profile import (
-    PEER_SCORE_STEP,
-    PEER_SHARE_STEP,
-    PeerComparison,
-    PeerUnit,
-    peer_minimum,
-    readiness_profile,
-)
-from collabready.web.surveys.selectors.responses import wave_matrix
+from collabready.web.surveys.models import Invitation, PeerSnapshot, Response, Wave
+from collabready.web.surveys.selectors.profile import response_profile
+from collabready.web.surveys.selectors.responses import response_state, wave_responses
+from collabready.web.surveys.services.peers import peer_snapshot_refresh, peer_snapshot_schedule
 from collabready.web.surveys.services.responses import response_new
 from tests.web.conftest import Invited, answer_everything
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def _peers(
@@ -36,17 +30,19 @@ def _peers(
     rows: list[bytes] | None = None,
     organisations: list[str] | None = None,
 ) -> None:
-    """``n`` submitted peers: all answering ``code``, or ``rows[i]``; open-link
-    responses, or invited ones for ``organisations[i]``."""
+    """``n`` submitted peers: all answering ``code``, or ``rows[i]``; invited ones for
+    ``organisations[i]`` (default: a new organisation each), or open-link responses
+    with ``organisations=[]``."""
     sector_code = instrument.profile_question("sector").choice_by_value(sector).code
     made = []
     for i in range(n):
         invitation = None
-        if organisations is not None:
+        if organisations != []:
+            name = organisations[i] if organisations else f"Peer {Invitation.objects.count()}"
             invitation = Invitation.objects.create(
                 wave=wave,
                 email=f"peer{Invitation.objects.count()}@example.org",
-                organisation=organisations[i],
+                organisation=name,
                 sector=sector,
             )
         r = response_new(wave=wave, instrument=instrument, invitation=invitation)
@@ -58,9 +54,17 @@ def _peers(
     Response.objects.bulk_create(made)
 
 
-def _submit(client: Client, instrument: Instrument) -> None:
-    answer_everything(client, instrument)
+def _submit(client: Client, instrument: Instrument, code: int = 4) -> None:
+    answer_everything(client, instrument, code)
     client.post("/survey/check-your-answers/", {})
+
+
+def _benchmark(invited: Invited, *, refresh: bool = True) -> PeerBenchmark:
+    """The respondent's peer benchmark, after taking the sector's snapshot again
+    (what the background task does after each verified submission)."""
+    if refresh:
+        peer_snapshot_refresh(wave_id=invited.response.wave_id, sector="public")
+    return response_profile(state=response_state(response_id=invited.response.pk)).peers
 
 
 def _varied_rows(instrument: Instrument, n: int, seed: int) -> tuple[list[bytes], np.ndarray]:
@@ -79,182 +83,183 @@ def _varied_rows(instrument: Instrument, n: int, seed: int) -> tuple[list[bytes]
     return rows, np.array(scores)
 
 
-def test_peer_minimum_is_stricter_than_k() -> None:
-    assert peer_minimum() == 10  # k = 5: max(2k, 10)
-    with override_settings(COLLABREADY_PEER_MIN_K=8):
-        assert peer_minimum() == 16
-    with override_settings(COLLABREADY_PEER_BENCHMARK_MIN=12):
-        assert peer_minimum() == 12
-    with override_settings(COLLABREADY_PEER_BENCHMARK_MIN=3):
-        assert peer_minimum() == 5  # never below k
-
-
-def test_peer_benchmark_hidden_below_k(
+def test_benchmark_hidden_below_the_minimum(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    _peers(wave, instrument, 4)
+    _peers(wave, instrument, 8)  # with the respondent's own: 9, a snapshot of 5
     _peers(wave, instrument, 10, sector="private")  # other sectors do not count
     _submit(respondent, instrument)
-    profile = readiness_profile(response_id=invited.response.pk)
-    assert profile.peers.peers == 4
-    assert not profile.peers.shown
-    assert math.isnan(profile.peers.median)
+    peers = _benchmark(invited)
+    assert peers.peers == 5
+    assert not peers.shown
+    assert peers.median is None
+    assert peers.percentile is None
     html = respondent.get("/survey/profile/").content.decode()
     assert 'id="peers-hidden"' in html
-    assert "at least 10 other organisations" in html
+    assert "at least 10 organisations in it that were invited" in html
     assert "Sector median" not in html
 
 
-def test_peer_benchmark_hidden_just_below_the_minimum(
+def test_benchmark_shown_at_the_minimum_in_english_and_welsh(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    _peers(wave, instrument, 9)  # at least k = 5, but fewer than max(2k, 10)
-    _submit(respondent, instrument)
-    profile = readiness_profile(response_id=invited.response.pk)
-    assert profile.peers.peers == 9
-    assert not profile.peers.shown
-    assert math.isnan(profile.peers.median)
-    assert math.isnan(profile.peers.percentile)
-    html = respondent.get("/survey/profile/").content.decode()
-    assert 'id="peers-hidden"' in html
-    assert "at least 10 other organisations" in html
-    assert "Sector median" not in html
-
-
-def test_peer_benchmark_shown_at_the_minimum(
-    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
-) -> None:
-    _peers(wave, instrument, 10)  # all "Disagree": 25 out of 100
-    _submit(respondent, instrument)  # all "Agree": 75
-    profile = readiness_profile(response_id=invited.response.pk)
-    assert profile.peers.shown
-    assert profile.peers.peers == 10
-    assert profile.peers.median == 25.0
-    assert profile.peers.percentile == 100.0
-    # open-link peers: their organisations are not known, so they are respondents
-    assert profile.peers.unit is PeerUnit.RESPONDENTS
+    _peers(wave, instrument, 9)  # all "Disagree": 25 out of 100
+    _submit(respondent, instrument, code=4)  # all "Agree": 75; ten organisations
+    peers = _benchmark(invited)
+    assert peers.shown
+    assert peers.peers == 10
+    assert peers.median is not None
+    assert peers.median.value == 25.0
+    assert peers.percentile is not None
+    assert peers.percentile.value == 100.0  # 9 below and itself (half): 95% -> 100%
     html = respondent.get("/survey/profile/").content.decode()
     assert "Sector median" in html
     assert 'id="peers-hidden"' not in html
-    assert "Based on 10 other respondents in your sector (Public)" in html
+    assert "Based on 10 organisations in your sector (Public)" in html
+    assert "updated each time another 5 organisations" in html
     assert "rounded to the nearest 5 points and the share to the nearest 10%" in html
     welsh = respondent.get("/cy/survey/profile/").content.decode()
-    assert "Yn seiliedig ar 10 o ymatebwyr eraill yn eich sector (Cyhoeddus)" in welsh
+    assert "Yn seiliedig ar 10 o sefydliadau yn eich sector (Cyhoeddus)" in welsh
     assert "talgrynnu i’r 5 pwynt agosaf" in welsh
+
+
+def test_open_link_responses_never_count_as_peers(
+    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
+    _peers(wave, instrument, 30, organisations=[])  # open link: organisation unknown
+    _submit(respondent, instrument)
+    peers = _benchmark(invited)
+    assert peers.peers == 0
+    assert not peers.shown
 
 
 def test_no_published_figure_is_a_peers_exact_score(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    rows, exact = _varied_rows(instrument, 10, seed=7)
-    _peers(wave, instrument, 10, rows=rows)
-    _submit(respondent, instrument)
-    peers = readiness_profile(response_id=invited.response.pk).peers
+    rows, exact = _varied_rows(instrument, 15, seed=7)
+    _peers(wave, instrument, 15, rows=rows)
+    _submit(respondent, instrument)  # the 16th organisation: outside the snapshot of 15
+    peers = _benchmark(invited)
     assert peers.shown
-    published = (peers.median, peers.lower_quartile, peers.upper_quartile)
-    for figure in published:
-        assert figure % PEER_SCORE_STEP == 0
-        assert not np.isclose(exact, figure).any(), (figure, exact)
-    assert peers.percentile % PEER_SHARE_STEP == 0
-    # the figures are the exact quantiles, rounded
+    assert peers.peers == 15
+    figures = [peers.median, peers.lower_quartile, peers.upper_quartile]
+    for figure in figures:
+        assert figure is not None
+        assert figure.value % PEER_SCORE_STEP == 0
+        assert not np.isclose(exact, figure.value).any(), (figure, exact)
+    assert peers.percentile is not None
+    assert peers.percentile.value % PEER_SHARE_STEP == 0
+    # the figures are the exact quantiles (15 peers: the median is the 8th), rounded
     q1, median, q3 = np.quantile(exact, [0.25, 0.5, 0.75])
-    assert abs(peers.median - median) <= PEER_SCORE_STEP / 2
-    assert abs(peers.lower_quartile - q1) <= PEER_SCORE_STEP / 2
-    assert abs(peers.upper_quartile - q3) <= PEER_SCORE_STEP / 2
-
-
-def test_quantiles_that_land_on_a_peer_are_not_published_exactly(
-    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
-) -> None:
-    """With 13 peers, the linear quartiles and median are exactly the 4th, 7th and
-    10th peers' scores; only their rounded values are published."""
-    rows, exact = _varied_rows(instrument, 13, seed=11)
-    _peers(wave, instrument, 13, rows=rows)
-    _submit(respondent, instrument)
-    peers = readiness_profile(response_id=invited.response.pk).peers
-    raw = np.quantile(exact, [0.25, 0.5, 0.75])
-    assert all(np.isclose(exact, v).any() for v in raw)  # what an exact figure would leak
-    for figure in (peers.lower_quartile, peers.median, peers.upper_quartile):
-        assert not np.isclose(exact, figure).any()
-
-
-def test_no_per_block_peer_figures(
-    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
-) -> None:
-    _peers(wave, instrument, 12)
-    _submit(respondent, instrument)
-    peers = readiness_profile(response_id=invited.response.pk).peers
-    assert peers.shown
-    names = {f.name for f in dataclasses.fields(PeerComparison)}
-    assert not any("block" in name for name in names)
+    assert np.isclose(exact, median).any()  # what an exact figure would leak
+    assert abs(figures[0].value - median) <= PEER_SCORE_STEP / 2
+    assert abs(figures[1].value - q1) <= PEER_SCORE_STEP / 2
+    assert abs(figures[2].value - q3) <= PEER_SCORE_STEP / 2
     html = respondent.get("/survey/profile/").content.decode()
-    assert html.count("Sector median") == 1
+    assert html.count("Sector median") == 1  # one benchmark: the index, no block figures
+
+
+def test_the_snapshot_moves_only_in_steps_of_k_organisations(
+    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
+    rows, _ = _varied_rows(instrument, 24, seed=3)
+    _peers(wave, instrument, 14, rows=rows[:14])
+    _submit(respondent, instrument)  # 15 organisations
+    first = _benchmark(invited)
+    assert first.peers == 15
+    for i in range(14, 18):  # one more organisation at a time, up to 19
+        _peers(wave, instrument, 1, rows=[rows[i]])
+        assert _benchmark(invited) == first
+    _peers(wave, instrument, 1, rows=[rows[18]])  # the 20th: a new snapshot
+    assert _benchmark(invited).peers == 20
+    assert PeerSnapshot.objects.get(wave=wave, sector="public").submitted == 20
 
 
 def test_peers_count_each_organisation_once(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    # 12 responses, but from 3 organisations (names compared ignoring case and spacing),
-    # and 2 more from the respondent's own organisation ("Org"), which are no peers
+    # 12 responses from 3 organisations (names compared ignoring case and spacing),
+    # and 2 more from the respondent's own organisation ("Org")
     orgs = ["Alpha Trust", "alpha  trust", "ALPHA TRUST", "Alpha Trust"]
     orgs += ["Beta Ltd"] * 4 + ["Gamma Council"] * 4 + ["Org", " org "]
     _peers(wave, instrument, len(orgs), organisations=orgs)
     _submit(respondent, instrument)
-    peers = readiness_profile(response_id=invited.response.pk).peers
-    assert peers.peers == 3
-    assert not peers.shown
-    assert peers.unit is PeerUnit.ORGANISATIONS
-    # seven more organisations: ten in all, and the benchmark is shown
-    _peers(wave, instrument, 7, organisations=[f"Org number {i}" for i in range(7)])
-    peers = readiness_profile(response_id=invited.response.pk).peers
+    assert PeerSnapshot.objects.filter(wave=wave).count() == 0
+    peers = _benchmark(invited)
+    assert peers.peers == 0  # four organisations: no snapshot of five yet
+    assert PeerSnapshot.objects.get(wave=wave, sector="public").submitted == 4
+    _peers(wave, instrument, 6, organisations=[f"Org number {i}" for i in range(6)])
+    peers = _benchmark(invited)
     assert peers.peers == 10
     assert peers.shown
     html = respondent.get("/survey/profile/").content.decode()
-    assert "Based on 10 other organisations in your sector (Public)" in html
-    # an open-link peer, whose organisation is not known, counts as one more
-    _peers(wave, instrument, 1)
-    peers = readiness_profile(response_id=invited.response.pk).peers
-    assert peers.peers == 11
-    assert peers.unit is PeerUnit.MIXED
-    html = respondent.get("/survey/profile/").content.decode()
-    assert "Based on answers from 11 other organisations and respondents" in html
+    assert "Based on 10 organisations in your sector (Public)" in html
 
 
 def test_an_organisation_counts_with_its_respondents_combined(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    # nine organisations answering "Disagree" (25); a tenth with one "Strongly
-    # disagree" (0) and one "Strongly agree" (100) respondent: one peer at 50
-    _peers(wave, instrument, 9, organisations=[f"Org {i}" for i in range(9)])
+    # eight organisations answering "Disagree" (25); a ninth with one "Strongly
+    # disagree" (0) and one "Strongly agree" (100) respondent: one peer at 50;
+    # the respondent's own organisation (75) is the tenth
+    _peers(wave, instrument, 8)
     _peers(wave, instrument, 1, code=1, organisations=["Split Org"])
     _peers(wave, instrument, 1, code=5, organisations=["Split Org"])
     _submit(respondent, instrument)
-    peers = readiness_profile(response_id=invited.response.pk).peers
+    peers = _benchmark(invited)
     assert peers.peers == 10
-    assert peers.median == 25.0
-    assert peers.upper_quartile == 25.0
+    assert peers.median is not None
+    assert peers.median.value == 25.0
+    stored = PeerSnapshot.objects.get(wave=wave, sector="public")
+    index = np.frombuffer(bytes(stored.index), dtype=np.float64)
+    assert index.tolist() == [25.0] * 8 + [50.0, 75.0]  # the split organisation once, at 50
 
 
-@override_settings(COLLABREADY_PEER_MIN_K=20)
+@override_settings(COLLABREADY_PEER_MIN_K=8)
 def test_k_comes_from_settings(
     respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
 ) -> None:
-    _peers(wave, instrument, 10)
+    _peers(wave, instrument, 15)  # 16 organisations with the respondent's own
     _submit(respondent, instrument)
-    assert not readiness_profile(response_id=invited.response.pk).peers.shown
+    peers = _benchmark(invited)
+    assert peers.peers == 16  # a step of 8
+    assert peers.minimum == 16
+    assert peers.shown
+    _peers(wave, instrument, 7)
+    assert _benchmark(invited).peers == 16
 
 
-@override_settings(COLLABREADY_PEER_BENCHMARK_MIN=12)
-def test_benchmark_minimum_comes_from_settings(
-    respondent: Client, instrument: Instrument, wave: Wave, invited: Invited
+@override_settings(COLLABREADY_PEER_REFRESH_SECONDS=3600, TASKS=IMMEDIATE_TASKS)
+def test_a_verified_submission_schedules_a_refresh_at_most_once_an_interval(
+    wave: Wave, instrument: Instrument, django_capture_on_commit_callbacks
 ) -> None:
-    _peers(wave, instrument, 11)
-    _submit(respondent, instrument)
-    assert not readiness_profile(response_id=invited.response.pk).peers.shown
-    html = respondent.get("/survey/profile/").content.decode()
-    assert "at least 12 other organisations" in html
+    _peers(wave, instrument, 9)
+    assert PeerSnapshot.objects.count() == 0
+    assert peer_snapshot_schedule(wave_id=wave.pk, sector="public")  # ran at once here
+    assert PeerSnapshot.objects.get(wave=wave).submitted == 9
     _peers(wave, instrument, 1)
-    assert readiness_profile(response_id=invited.response.pk).peers.shown
+    assert not peer_snapshot_schedule(wave_id=wave.pk, sector="public")  # too soon
+    assert PeerSnapshot.objects.get(wave=wave).submitted == 9
+    assert not peer_snapshot_schedule(wave_id=wave.pk, sector="")
+
+
+@override_settings(COLLABREADY_PEER_REFRESH_SECONDS=0, TASKS=IMMEDIATE_TASKS)
+def test_submitting_takes_the_snapshot_again(
+    respondent: Client,
+    instrument: Instrument,
+    wave: Wave,
+    invited: Invited,
+    django_capture_on_commit_callbacks,
+) -> None:
+    _peers(wave, instrument, 9)
+    peer_snapshot_refresh(wave_id=wave.pk, sector="public")
+    assert PeerSnapshot.objects.get(wave=wave).organisations == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(respondent, instrument)
+    snapshot = PeerSnapshot.objects.get(wave=wave)
+    assert snapshot.organisations == 10
+    peers = _benchmark(invited, refresh=False)
+    assert peers.shown
 
 
 def test_weakest_blocks_get_suggested_actions(
@@ -267,29 +272,32 @@ def test_weakest_blocks_get_suggested_actions(
         if item_id.startswith(("markets_", "places_")):
             answers[j] = 1
     Response.objects.filter(pk=response.pk).update(answers=bytes(answers))
-    profile = readiness_profile(response_id=response.pk)
+    profile = response_profile(state=response_state(response_id=response.pk))
     assert {b.block.id for b in profile.weakest} == {"markets", "places"}
     html = respondent.get("/survey/profile/").content.decode()
     assert "Agree a shared plan for markets." in html
 
 
-def test_wave_matrix_is_column_major_in_item_order(wave: Wave, instrument: Instrument) -> None:
-    _peers(wave, instrument, 3, code=5)
+def test_the_wave_loader_gives_the_core_matrix(wave: Wave, instrument: Instrument) -> None:
+    _peers(wave, instrument, 2, code=5)
+    _peers(wave, instrument, 1, code=5, organisations=[])  # open link
     draft = response_new(wave=wave, instrument=instrument)
     draft.save()
-    matrix = wave_matrix(wave=wave)
+    matrix = wave_responses(wave=wave)
     assert matrix.codes.shape == (3, len(instrument.item_ids))
     assert matrix.codes.flags.f_contiguous
     assert matrix.codes.dtype == np.int8
     assert (matrix.codes == 5).all()
-    assert matrix.item_ids == instrument.item_ids
-    assert list(matrix.profile_values("sector", instrument)) == ["public"] * 3
-    everything = wave_matrix(wave=wave, submitted_only=False)
+    assert list(matrix.profile["sector"]) == ["public"] * 3
+    # invited responses are verified organisations; the open link is a cluster of its own
+    assert matrix.verified.tolist() == [True, True, False]
+    assert matrix.organisation[:2].tolist() == [1, 2]
+    assert matrix.organisation[2] < 0
+    everything = wave_responses(wave=wave, submitted_only=False)
     assert len(everything) == 4
     assert (everything.codes[-1] == MISSING).all()
-    frame = everything.to_frame(instrument)
-    assert list(frame.columns[:4]) == ["response_id", "sector", "role", "size"]
-    assert frame["citizens_com_1"].tolist() == [5, 5, 5, MISSING]
+    assert everything.profile["sector"][-1] is None
+    assert len(wave_responses(wave=wave, verified_only=True)) == 2
 
 
 def test_codes_round_trip(instrument: Instrument) -> None:

@@ -10,11 +10,13 @@ transactional database so the worker thread sees the committed rows.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,13 +24,14 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
+from collabready.analysis.load import from_frame
 from collabready.instrument import Instrument, load_instrument
 from collabready.synth import data_path, generate_wave
 from collabready.web.reports.backend import wait_for_tasks
 from collabready.web.reports.models import ReportJob, WaveMargins
-from collabready.web.reports.selectors import wave_responses_frame
 from collabready.web.reports.services import margins_save
 from collabready.web.surveys.models import Wave
+from collabready.web.surveys.selectors.responses import wave_responses
 from collabready.web.surveys.services.bulk import responses_bulk_load
 from tests.web.conftest import Invited, answer_everything, invite
 
@@ -98,20 +101,19 @@ def run_job(staff: Client, wave: Wave, **form: str) -> ReportJob:
 # --- the data a report reads ------------------------------------------------------------
 
 
-def test_wave_frame_matches_the_synthetic_file(cri_wave: Wave, cri: Instrument) -> None:
-    """The database path yields the same table as the --data file path (submitted rows)."""
+def test_the_wave_loader_matches_the_synthetic_file(cri_wave: Wave, cri: Instrument) -> None:
+    """The database path loads the same matrix as the --data file path (submitted rows)."""
     source = synthetic().filter(pl.col("complete"))
-    frame = wave_responses_frame(wave=cri_wave)
-    assert frame.height == source.height
-    assert frame.columns[:2] == ["respondent_id", "organisation_id"]
-    for column in ("sector", "subsector", "role", "size", "region", *cri.item_ids):
-        assert frame.get_column(column).to_list() == source.get_column(column).to_list(), column
-    assert frame.get_column(cri.item_ids[0]).dtype == pl.Int8
-    assert frame.get_column("complete").all()
+    loaded = wave_responses(wave=cri_wave)
+    expected = from_frame(source, cri)
+    assert len(loaded) == len(expected) == source.height
+    assert loaded.codes.flags.f_contiguous
+    np.testing.assert_array_equal(loaded.codes, expected.codes)
+    for column in ("sector", "subsector", "role", "size", "region"):
+        assert loaded.profile[column].tolist() == expected.profile[column].tolist(), column
+    assert loaded.verified.all()
     # organisations keep their clusters: same synthetic organisation, same number
-    pairs = set(
-        zip(source["organisation_id"].to_list(), frame["organisation_id"].to_list(), strict=True)
-    )
+    pairs = set(zip(expected.organisation.tolist(), loaded.organisation.tolist(), strict=True))
     assert len(pairs) == source["organisation_id"].n_unique()
 
 
@@ -313,7 +315,7 @@ def test_report_wave_option_reads_the_database(
     assert "The State of Collaboration" in html
     assert cri_wave.name in html
     assert "weighted by raking" in html
-    n = wave_responses_frame(wave=cri_wave).height
+    n = len(wave_responses(wave=cri_wave))
     assert f"{n:,} ({n:,} complete)" in html
 
     code, _, err = run_cli(
@@ -396,8 +398,8 @@ def test_profile_pdf_peer_comparison_follows_the_page(db: None, cri: Instrument)
     client.post("/survey/check-your-answers/", {})
     assert 'id="peers-hidden"' in client.get("/survey/profile/").content.decode()
     text = _pdf_text(client.get("/survey/profile.pdf").content)
-    assert "is not shown" in text
-    assert "Sector average" not in text
+    assert "once at least 10 organisations" in " ".join(text.split())
+    assert "Sector median" not in text
 
     many = make_wave(cri, "many-organisations", public)
     assert public.get_column("organisation_id").n_unique() == 12
@@ -405,7 +407,16 @@ def test_profile_pdf_peer_comparison_follows_the_page(db: None, cri: Instrument)
     client2 = _open(me2.token)
     answer_everything(client2, cri)
     client2.post("/survey/check-your-answers/", {})
-    assert 'id="peers-hidden"' not in client2.get("/survey/profile/").content.decode()
-    text2 = _pdf_text(client2.get("/survey/profile.pdf").content)
-    assert "Sector average" in text2
-    assert "is not shown" not in text2
+    page = client2.get("/survey/profile/").content.decode()
+    assert 'id="peers-hidden"' not in page
+    text2 = " ".join(_pdf_text(client2.get("/survey/profile.pdf").content).split())
+    assert "once at least" not in text2
+    # the page and the PDF render the same profile: the same rounded figures
+    median = re.search(r"Sector median</dt><dd[^>]*>(\d+)<", page)
+    share = re.search(r"with a lower index</dt><dd[^>]*>(\d+)%<", page)
+    assert median is not None
+    assert share is not None
+    assert f"Sector median {median.group(1)}" in text2
+    assert f"Share of the sector with a lower index {share.group(1)}%" in text2
+    assert "Based on 10 organisations" in page  # 13 organisations: a snapshot of 10
+    assert "(10 organisations)" in text2

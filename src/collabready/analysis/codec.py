@@ -101,12 +101,19 @@ def matrix_from_rows(rows: Sequence[bytes], width: int) -> NDArray[np.int8]:
     return np.asfortranarray(flat.reshape(len(rows), width))
 
 
-@cache
 def profile_lookup(question: ProfileQuestion) -> NDArray[np.object_]:
-    """Code -> choice value for one question (256 entries; ``None`` where no choice)."""
+    """Code -> choice value for one question (256 entries; ``None`` where no choice).
+
+    Built once per distinct set of choices.
+    """
+    return _lookup(tuple((c.code, c.value) for c in question.choices))
+
+
+@cache
+def _lookup(choices: tuple[tuple[int, str], ...]) -> NDArray[np.object_]:
     lookup = np.full(256, None, dtype=object)
-    for choice in question.choices:
-        lookup[choice.code] = choice.value
+    for code, value in choices:
+        lookup[code] = value
     lookup.setflags(write=False)
     return lookup
 
