@@ -212,6 +212,7 @@ def test_public_estimates_with_clusters_do_not_depend_on_the_path(nested, raked,
     for f, p in zip(fused, plain, strict=True):
         assert f.domain == p.domain
         np.testing.assert_array_equal(f.n, p.n)
+        np.testing.assert_array_equal(f.df, p.df)
         for column in ("estimate", "se", "ci_low", "ci_high", "weighted_n"):
             np.testing.assert_allclose(getattr(f, column), getattr(p, column), rtol=1e-10)
 

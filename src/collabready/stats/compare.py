@@ -200,7 +200,8 @@ def compare_waves(
 
     Rows are matched on (variable, grouping, domain); rows in only one table are
     left out. The SE is ``sqrt(se1² + se2²)`` and the degrees of freedom are
-    Welch–Satterthwaite's from the two design df.
+    Welch–Satterthwaite's from the two tables' ``df`` (the design df; for a
+    proportion, its domain's).
     """
     index = {
         key: i

@@ -5,8 +5,10 @@ more variables (NaN = missing) and optional groupings, and returns an
 :class:`EstimateTable` with one row per (variable, grouping, domain). Domains are
 estimated properly: rows outside a domain stay in the design with zero
 influence, as in R's ``svyby``; a respondent missing the variable is outside
-every domain of it. Confidence intervals use Student's t with the design
-degrees of freedom (R's ``degf``: PSUs minus strata).
+every domain of it. Confidence intervals of means and totals use Student's t
+with the design degrees of freedom (R's ``degf``: PSUs minus strata); those of
+proportions use each domain's own degrees of freedom, as R's ``svyby`` with
+``svyciprop`` (see :func:`estimate_proportions`).
 """
 
 from __future__ import annotations
@@ -105,6 +107,15 @@ def t_quantile(level: float, df: float) -> float:
     return float(sps.t.ppf(0.5 + level / 2.0, df))
 
 
+def _t_quantiles(level: float, df: IntArray) -> FloatArray:
+    """:func:`t_quantile` for every element of ``df`` (NaN where ``df < 1``)."""
+    t_quantile(level, 1)  # checks the level
+    d = np.asarray(df, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        t = np.asarray(sps.t.ppf(0.5 + level / 2.0, np.where(d >= 1, d, np.nan)))
+    return t.astype(np.float64)
+
+
 def _groupings(
     design: SurveyDesign, by: Mapping[str, Factor | npt.ArrayLike | Any] | None, overall: bool
 ) -> list[tuple[str, Factor]]:
@@ -185,13 +196,12 @@ def _table(
     se = np.sqrt(np.where(variance > 0, variance, 0.0 * variance))
     n = np.concatenate([p[3].n for p in parts])
     if ci is None:
+        df = np.full(estimate.size, design.df, dtype=np.intp)
         half = t_quantile(level, design.df) * se
         low, high = estimate - half, estimate + half
-    else:
-        domain_df = np.concatenate([p[3].domain_df for p in parts])
-        low, high = proportion_interval(
-            estimate, se, n, df=design.df, domain_df=domain_df, level=level, method=ci
-        )
+    else:  # each domain's own df, as svyby(..., svyciprop) (see estimate_proportions)
+        df = np.concatenate([p[3].domain_df for p in parts])
+        low, high = proportion_interval(estimate, se, n, df=df, level=level, method=ci)
     return EstimateTable(
         statistic=statistic,
         level=level,
@@ -202,7 +212,7 @@ def _table(
         se=se,
         ci_low=low,
         ci_high=high,
-        df=np.full(estimate.size, design.df, dtype=np.intp),
+        df=df,
         n=n,
         weighted_n=np.concatenate([p[3].weighted_n for p in parts]),
     )
@@ -255,6 +265,20 @@ def estimate_proportions(
 
     NaN marks a missing answer. The SE is that of the mean; the interval is
     the logit interval of R's ``svyciprop`` or the Korn–Graubard interval.
+
+    Both intervals take the t quantile on the degrees of freedom of the row's
+    own domain, not of the whole design: the PSUs with respondents in the
+    domain minus the strata with respondents in it, R's ``degf`` of the subset
+    design, which is what ``svyby(~y, ~g, design, svyciprop)`` uses (it calls
+    ``svyciprop`` on ``design[g == level, ]``, whose default ``df`` is
+    ``degf()`` of that subset). The whole-sample row's domain is every
+    respondent to the variable, so with no missing answers its df is the
+    design's. The table's ``df`` column holds these domain df, the ones the
+    intervals used (means and totals report the design df). A respondent
+    missing the variable is outside every domain of it, for the df too: with
+    missing answers the df are those of R on ``subset(design, !is.na(y))``
+    (R on the whole design would still count a PSU whose domain members all
+    skipped the question).
     """
     checked: dict[str, FloatArray] = {}
     for name, values in variables.items():
@@ -276,25 +300,27 @@ def proportion_interval(
     se: FloatArray,
     n: IntArray,
     *,
-    df: int,
-    domain_df: IntArray | None = None,
+    df: int | IntArray,
     level: float,
     method: ProportionCI,
 ) -> tuple[FloatArray, FloatArray]:
     """Confidence limits for proportions ``p`` with standard errors ``se``.
 
-    Logit: ``expit(logit(p) ± t * se / (p (1 - p)))``. Korn–Graubard: Clopper–
+    ``df`` (one per proportion, or one for all) is the degrees of freedom of
+    each proportion's domain: PSUs minus strata with respondents in the
+    domain, as R's ``degf`` of the subset design. Logit:
+    ``expit(logit(p) ± t_df * se / (p (1 - p)))``. Korn–Graubard: Clopper–
     Pearson limits at the effective sample size ``p (1 - p) / se²`` scaled by
-    ``(t_{n-1} / t_df)²``, where ``n`` counts the domain's respondents and
-    ``df`` is the domain's degrees of freedom (``domain_df``: PSUs minus
-    strata with respondents in the domain, as R's ``degf`` of the subset).
+    ``(t_{n-1} / t_df)²``, where ``n`` counts the domain's respondents.
     Where ``p`` is 0 or 1 (so ``se`` is 0) both use Korn–Graubard with the
-    effective sample size taken as ``n``.
+    effective sample size taken as ``n``. A domain with ``df < 1`` gets NaN
+    logit limits (R: ``NaN``).
     """
     p = np.asarray(p, dtype=np.float64)
     low = np.full(p.shape, np.nan)
     high = np.full(p.shape, np.nan)
-    t = t_quantile(level, df)
+    domain_df = np.broadcast_to(np.asarray(df), p.shape)
+    t = _t_quantiles(level, domain_df)
     # estimates within rounding of 0 or 1 have no variance to speak of
     edge = (p <= _EDGE) | (p >= 1 - _EDGE) | (se <= _EDGE)
     use_beta = np.isfinite(p) & (edge | (method is ProportionCI.BETA))
@@ -302,7 +328,7 @@ def proportion_interval(
     if inner.any():
         q = p[inner]
         centre = np.log(q / (1 - q))
-        half = t * se[inner] / (q * (1 - q))
+        half = t[inner] * se[inner] / (q * (1 - q))
         low[inner] = 1 / (1 + np.exp(-(centre - half)))
         high[inner] = 1 / (1 + np.exp(-(centre + half)))
     if use_beta.any():
@@ -314,7 +340,7 @@ def proportion_interval(
         n_eff = np.where(usable, q * (1 - q) / np.where(usable, v, 1.0), count)
         alpha = 1 - level
         t_n = np.asarray(sps.t.ppf(alpha / 2, np.maximum(count - 1, 1)), dtype=np.float64)
-        kg_df = np.full(q.shape, float(df)) if domain_df is None else domain_df[use_beta]
+        kg_df = domain_df[use_beta].astype(np.float64)
         with np.errstate(invalid="ignore"):
             t_df = np.asarray(sps.t.ppf(alpha / 2, np.where(kg_df >= 1, kg_df, np.nan)))
         ratio = np.where((count > 1) & np.isfinite(t_df), (t_n / t_df) ** 2, 1.0)

@@ -64,11 +64,27 @@ by_domain <- function(formula, by, d, FUN) {
        ci_low = unname(ci[, 1]), ci_high = unname(ci[, 2]))
 }
 
+# svyciprop in one domain with the design's df given explicitly (df = degf(d));
+# ciprop_by below leaves svyciprop its default, the domain's own df
 ciprop <- function(d, method, domain = NULL) {
   dd <- if (is.null(domain)) d else subset(d, stype == domain)
   r <- svyciprop(~I(awards == "Yes"), dd, method = method, df = degf(d))
   list(estimate = unname(as.vector(r)), se = unname(sqrt(attr(r, "var")[1])),
        ci_low = unname(attr(r, "ci")[1]), ci_high = unname(attr(r, "ci")[2]))
+}
+
+# svyby(~y, by, d, svyciprop): each domain's interval uses the t quantile on
+# the domain's own degrees of freedom, degf() of the subset design (PSUs minus
+# strata with rows in the domain), which svyciprop takes as its default df
+ciprop_by <- function(formula, by, d, method, ...) {
+  b <- svyby(formula, by, d, svyciprop, method = method, vartype = c("se", "ci"), ...)
+  byvars <- all.vars(by)
+  f <- do.call(interaction, model.frame(by, model.frame(d)))
+  out <- lapply(byvars, function(v) as.character(b[[v]]))
+  names(out) <- gsub(".", "_", byvars, fixed = TRUE)
+  c(out, list(estimate = unname(coef(b)), se = unname(SE(b)),
+              ci_low = unname(b$ci_l), ci_high = unname(b$ci_u),
+              degf = unname(sapply(rownames(b), function(l) degf(d[f == l, ])))))
 }
 
 result <- list()
@@ -113,8 +129,30 @@ for (name in names(designs)) {
     s <- svycontrast(b, k)
     list(weights = k, estimate = unname(coef(s)), se = unname(SE(s)))
   })
+  out$prop_logit_by_stype <- ciprop_by(~I(awards == "Yes"), ~stype, d, "logit")
+  # crossed domains with as few as three PSUs (apiclus1: high schools without
+  # the school-wide target sit in three districts, so their df is 2, not 14)
+  out$prop_logit_by_stype_schwide <- ciprop_by(~I(meals > 40), ~stype + sch.wide, d, "logit")
+  # method = "xlogit": the same interval by the delta method on svymean, without
+  # svyglm's iterations, so it holds to rounding rather than glm's tolerance
+  out$prop_xlogit_by_stype <- ciprop_by(~I(awards == "Yes"), ~stype, d, "xlogit")
+  out$prop_xlogit_by_stype_schwide <- ciprop_by(~I(meals > 40), ~stype + sch.wide, d, "xlogit")
+  if (!survey:::is.calibrated(d)) {
+    # svyciprop(method = "beta") ignores df and takes degf() of the subset;
+    # on a calibrated design it also takes nrow() of the whole sample as n
+    out$prop_beta_by_stype <- ciprop_by(~I(awards == "Yes"), ~stype, d, "beta")
+    out$prop_beta_by_stype_schwide <- ciprop_by(~I(meals > 40), ~stype + sch.wide, d, "beta")
+  }
   result[[name]] <- out
 }
+
+# Missing answers: the high schools of district 568 skip the question, so the
+# high-school domain has respondents in 7 of its 8 PSUs. collabready counts a
+# domain's PSUs among the respondents to the variable: svyby on the design
+# restricted to them (svyby on the whole design would count all 8).
+d <- update(designs$rake_clus1, meals40 = ifelse(dnum == 568 & stype == "H", NA, meals > 40))
+result$rake_clus1$prop_logit_missing_by_stype <-
+  ciprop_by(~meals40, ~stype, subset(d, !is.na(meals40)), "logit", na.rm = TRUE)
 
 p <- c(0.01, 0.04, 0.03, 0.005, 0.2, 0.5, 0.04)
 result$p_adjust <- list(p = p, holm = p.adjust(p, "holm"), BH = p.adjust(p, "BH"))
