@@ -8,6 +8,7 @@ from collabready.instrument.model import (
     Block,
     Choice,
     Dimension,
+    Focus,
     Instrument,
     Item,
     Level,
@@ -71,6 +72,7 @@ def make_instrument(
     min_blocks_for_index: int = 4,
     item_scales: Mapping[str, str] | None = None,
     interleave: bool = False,
+    focus: str | None = None,
 ) -> Instrument:
     """An instrument with ``items_per_subscale`` commitment and capacity items per block.
 
@@ -78,6 +80,8 @@ def make_instrument(
     Items are on the ``agree5`` scale unless ``item_scales`` names another
     (``agree4`` or ``agree7``). With ``interleave``, each block's commitment and
     capacity items alternate, so no subscale's columns are contiguous.
+    Each block's short label is the first three letters of its id. ``focus``
+    names the block the national report singles out (none by default).
     """
     scales = item_scales or {}
     built = []
@@ -91,7 +95,7 @@ def make_instrument(
         if interleave:
             half = len(items) // 2
             items = [x for pair in zip(items[:half], items[half:], strict=True) for x in pair]
-        built.append(Block(b, t(b.title()), t(""), tuple(items), (t("Do something"),)))
+        built.append(Block(b, t(b.title()), t(""), tuple(items), (t("Do something"),), t(b[:3])))
     sections: list[Section] = []
     if with_sections:
         sections = [
@@ -154,4 +158,5 @@ def make_instrument(
             Level("leading", 70, 100, t("Leading"), t("")),
         ),
         min_blocks_for_index=min_blocks_for_index,
+        focus=Focus(focus) if focus is not None else None,
     )

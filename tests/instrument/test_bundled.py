@@ -65,6 +65,9 @@ def test_bundled_version_has_the_cri_shape(version: str) -> None:
         assert 2 <= len(block.guidance) <= 4
         assert all(i.block == block.id for i in block.items)
     assert sum(len(b.items) for b in ins.blocks) == 60
+    assert [b.short_label.get() for b in ins.blocks] == [PREFIX[b] for b in BLOCKS]
+    assert ins.focus is not None
+    assert ins.focus.block == "citizens"
     scale = ins.scale("agree5")
     assert [o.code for o in scale.options] == [1, 2, 3, 4, 5]
     assert scale.options[0].label.get("en") == "Strongly disagree"

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from collabready.instrument import InstrumentError, load_instrument
 from collabready.instrument.checks import iter_texts
-from collabready.instrument.loader import MAX_PROBLEMS
+from collabready.instrument.loader import MAX_PROBLEMS, data_dir
 
 from .conftest import Writer, problems_of
 
@@ -78,6 +79,53 @@ def test_duplicate_choice_code_and_value(doc: dict[str, Any], write: Writer) -> 
         "profile[4].choices[11].code: duplicate choice code 1 "
         "(first at profile[4].choices[0].code)",
     )
+
+
+def test_duplicate_short_labels(doc: dict[str, Any], write: Writer) -> None:
+    doc["blocks"][3]["short_label"] = {"en": "cit"}
+    doc["blocks"][5]["short_label"] = {"en": "cit"}
+    assert problems_of(write(doc)) == (
+        "blocks[3].short_label.en: duplicate short label 'cit' (first at blocks[0].short_label.en)",
+        "blocks[5].short_label.en: duplicate short label 'cit' (first at blocks[0].short_label.en)",
+    )
+
+
+def test_short_labels_are_unique_in_each_language(write: Writer) -> None:
+    welsh = yaml.safe_load((data_dir() / "cri-1.1.0.yaml").read_text())
+    welsh["blocks"][4]["short_label"]["cy"] = "din"  # the English ones still differ
+    assert problems_of(write(welsh, "cri-1.1.0.yaml")) == (
+        "blocks[4].short_label.cy: duplicate short label 'din' (first at blocks[0].short_label.cy)",
+    )
+
+
+def test_focus_naming_an_unknown_block(doc: dict[str, Any], write: Writer) -> None:
+    doc["focus"]["block"] = "citizen"
+    assert problems_of(write(doc)) == (
+        "focus.block: unknown block 'citizen' "
+        "(blocks: citizens, behaviours, systems, services, places, markets)",
+    )
+
+
+def test_focus_naming_a_section_is_not_a_block(doc: dict[str, Any], write: Writer) -> None:
+    doc["focus"]["block"] = "enablers"
+    (found,) = problems_of(write(doc))
+    assert found.startswith("focus.block: unknown block 'enablers' (blocks: citizens, ")
+
+
+def test_focus_texts_need_every_language(doc: dict[str, Any], write: Writer) -> None:
+    doc["focus"]["lag_finding"] = {"en": "Lags", "cy": "Ar ei hôl hi"}
+    assert problems_of(write(doc)) == (
+        "focus.lag_finding: language 'cy' is not declared in languages (en)",
+    )
+
+
+def test_focus_and_its_texts_are_optional(doc: dict[str, Any], write: Writer) -> None:
+    doc["focus"] = {"block": "markets"}
+    ins = load_instrument(path=write(doc, "cri-1.0.0.yaml"))
+    assert ins.focus is not None
+    assert (ins.focus.block, ins.focus.rationale, ins.focus.lag_finding) == ("markets", None, None)
+    del doc["focus"]
+    assert load_instrument(path=write(doc, "cri-1.0.0.yaml")).focus is None
 
 
 def test_block_with_too_few_items(doc: dict[str, Any], write: Writer) -> None:

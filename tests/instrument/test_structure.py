@@ -74,6 +74,44 @@ def test_empty_text(doc: dict[str, Any], write: Writer) -> None:
     )
 
 
+def test_short_label_is_required_and_short(doc: dict[str, Any], write: Writer) -> None:
+    del doc["blocks"][1]["short_label"]
+    doc["blocks"][2]["short_label"] = {"en": "systems thinking"}
+    doc["blocks"][3]["short_label"] = {"en": ""}
+    assert problems_of(write(doc)) == (
+        "blocks[1].short_label: required field is missing",
+        "blocks[2].short_label.en: 'systems thinking' is too long: at most 12 characters",
+        "blocks[3].short_label.en: must not be empty",
+    )
+
+
+def test_focus_structure(doc: dict[str, Any], write: Writer) -> None:
+    doc["focus"] = {"block": "Citizens", "why": {"en": "Because."}}
+    assert problems_of(write(doc)) == (
+        "focus.why: unknown field (allowed here: block, lag_finding, rationale)",
+        "focus.block: 'Citizens' is not valid: use lower-case letters, digits and underscores, "
+        "starting with a letter (ids become column names)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("focus", "expected"),
+    [
+        ("citizens", "focus: expected mapping, got string"),
+        ({"rationale": {"en": "Why."}}, "focus.block: required field is missing"),
+        (
+            {"block": "citizens", "lag_finding": "Lags"},
+            "focus.lag_finding: expected mapping, got string",
+        ),
+    ],
+)
+def test_focus_must_be_a_mapping_naming_a_block(
+    doc: dict[str, Any], write: Writer, focus: object, expected: str
+) -> None:
+    doc["focus"] = focus
+    assert problems_of(write(doc)) == (expected,)
+
+
 def test_meaning_is_not_checked_when_structure_fails(doc: dict[str, Any], write: Writer) -> None:
     doc["version"] = "1.0"  # a meaning problem
     del doc["levels"]  # a structure problem

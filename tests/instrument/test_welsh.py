@@ -32,7 +32,12 @@ def test_welsh_version_declares_english_and_welsh() -> None:
 def test_every_text_has_a_welsh_translation_distinct_from_english() -> None:
     texts = list(iter_texts(_raw("1.1.0")))
     assert len(texts) >= 170
-    untranslated = [path for path, text in texts if text["cy"].strip() == text["en"].strip()]
+    # a short label may be the same abbreviation in both ("sys": Systems, Systemau)
+    untranslated = [
+        path
+        for path, text in texts
+        if text["cy"].strip() == text["en"].strip() and path[-1] != "short_label"
+    ]
     assert untranslated == []
 
 

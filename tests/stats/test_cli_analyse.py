@@ -8,6 +8,7 @@ against the one-line error contract (exit 2, no traceback, no output file).
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ import polars as pl
 import pytest
 
 from collabready import cli
-from collabready.instrument import load_instrument
+from collabready.commands import analyse as analyse_command
+from collabready.instrument import Text, load_instrument
 from collabready.scoring import matrix_from_columns, score_matrix
 from collabready.stats import estimate_means, rake, raked_design, read_margins_csv
 from collabready.synth import data_path, generate_wave
@@ -105,6 +107,49 @@ def test_results_equal_the_statistics_api(wave_file: Path, tmp_path: Path, capsy
     for text in ("Kish deff", "effective n", "weight min", "By sector", "By role", "index"):
         assert text in stdout
     assert "organisations (clusters)" in stdout
+
+
+def _heading(stdout: str, grouping: str) -> list[str]:
+    """The column headings of the ``By <grouping>`` table."""
+    lines = stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"By {grouping}:"))
+    return next(line.split() for line in lines[at + 1 :] if line.split()[:1] == [grouping])
+
+
+def test_block_headings_are_the_instruments_short_labels(
+    wave_file: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    args = ("analyse", str(wave_file), "--margins", str(MARGINS), "--by", "sector")
+    code, stdout, stderr = run_cli(capsys, *args, "-o", str(tmp_path / "a.csv"))
+    assert code == 0, stderr
+    labels = [b.short_label.get() for b in load_instrument().blocks]
+    assert labels == ["cit", "beh", "sys", "ser", "pla", "mar"]
+    assert _heading(stdout, "sector") == ["sector", "n", "index", "±", *labels, "com", "cap", "gap"]
+    assert "cit = citizens, beh = behaviours" in stdout
+    # another instrument's labels: the headings follow the instrument, not the code
+    cri = load_instrument()
+    relabelled = dataclasses.replace(
+        cri,
+        blocks=tuple(
+            dataclasses.replace(b, short_label=Text({"en": f"B{n}"}))
+            for n, b in enumerate(cri.blocks, start=1)
+        ),
+    )
+    monkeypatch.setattr(analyse_command, "instrument", lambda version: relabelled)
+    code, stdout, stderr = run_cli(capsys, *args, "-o", str(tmp_path / "b.csv"))
+    assert code == 0, stderr
+    assert _heading(stdout, "sector")[4:] == [
+        "B1",
+        "B2",
+        "B3",
+        "B4",
+        "B5",
+        "B6",
+        "com",
+        "cap",
+        "gap",
+    ]
+    assert "B1 = citizens, B2 = behaviours" in stdout
 
 
 def test_small_cells_are_suppressed_and_marked(wave_file: Path, tmp_path: Path, capsys):

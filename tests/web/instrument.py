@@ -6,6 +6,7 @@ from collabready.instrument import (
     Block,
     Choice,
     Dimension,
+    Focus,
     Instrument,
     Item,
     Level,
@@ -105,6 +106,7 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
                         f"Adolygu {cy.lower()} gyda phartneriaid.",
                     ),
                 ),
+                tx(en[:3].lower(), cy[:3].lower()),
             )
         )
     sections = (
@@ -211,6 +213,7 @@ def web_instrument(*, version: str = "0.0.1") -> Instrument:
             for qid, choices in PROFILE.items()
         ),
         blocks=tuple(blocks),
+        focus=Focus("citizens"),
         sections=sections,
         open_questions=(
             OpenQuestion(

@@ -75,6 +75,7 @@ class WaveAnalysis:
     #: block ids from lowest to highest score
     block_order: tuple[str, ...]
     lowest_vs_next: Contrast | None
+    #: the instrument's focus block (CRI: citizens) against each other block; () without one
     citizens_vs_others: tuple[Contrast, ...]
     block_gaps: tuple[Contrast, ...]
     #: the widest-gap sector against the next widest (first of ``widest_gap_family``)
@@ -150,14 +151,14 @@ def analyse_wave(
         lowest = paired_contrast(
             data=data, design=design, first=lo, second=nxt, a=title[lo], b=title[nxt], k=k
         )
-    cit = "citizens" if "citizens" in blocks else ranked[0]
+    cit = inst.focus.block if inst.focus else None
     citizens = holm(
         _present(
             paired_contrast(
                 data=data, design=design, first=cit, second=b, a=title[cit], b=title[b], k=k
             )
             for b in blocks
-            if b != cit
+            if cit is not None and b != cit
         )
     )
     block_gaps = holm(

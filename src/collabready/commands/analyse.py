@@ -18,19 +18,15 @@ from collabready.commands._common import InstrumentVersion, OutputPath, console,
 
 if TYPE_CHECKING:
     from collabready.analysis import Analysis
+    from collabready.instrument.model import Instrument
 
-#: Short column headings for the breakdown tables (explained in their caption).
+#: Short column headings for the breakdown tables (explained in their caption); each
+#: block's comes from the instrument (``Block.short_label``).
 SHORT = {
     "index": "index",
     "commitment": "com",
     "capacity": "cap",
     "gap": "gap",
-    "citizens": "cit",
-    "behaviours": "beh",
-    "systems": "sys",
-    "services": "ser",
-    "places": "pla",
-    "markets": "mar",
 }
 #: How a withheld figure is shown (the ONS marker for "confidential").
 MARKER = "\\[c]"
@@ -44,7 +40,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
-def _print(analysis: Analysis, output: Path) -> None:
+def _print(analysis: Analysis, output: Path, inst: Instrument) -> None:
     from rich import box
     from rich.table import Table
 
@@ -94,6 +90,7 @@ def _print(analysis: Analysis, output: Path) -> None:
         )
     console.print(overall)
     others = [v for v in analysis.variables if v != "index"]
+    short = SHORT | {b.id: b.short_label.get() for b in inst.blocks}
     for grouping in analysis.by:
         rows = res[res["grouping"] == grouping]
         table = Table(
@@ -101,7 +98,7 @@ def _print(analysis: Analysis, output: Path) -> None:
             title_justify="left",
             box=box.SIMPLE_HEAD,
             padding=(0, 0),
-            caption=", ".join(f"{SHORT.get(v, v)} = {v}" for v in others if SHORT.get(v) != v),
+            caption=", ".join(f"{short.get(v, v)} = {v}" for v in others if short.get(v) != v),
             caption_justify="left",
         )
         table.add_column(grouping, overflow="fold", min_width=8)
@@ -109,7 +106,7 @@ def _print(analysis: Analysis, output: Path) -> None:
         table.add_column("index", justify="right", no_wrap=True)
         table.add_column("±", justify="right", no_wrap=True)
         for v in others:
-            table.add_column(SHORT.get(v, v), justify="right", no_wrap=True)
+            table.add_column(short.get(v, v), justify="right", no_wrap=True)
         for domain in dict.fromkeys(rows["domain"]):
             here = rows[rows["domain"] == domain].set_index("variable")
             first = here.loc["index"]
@@ -169,7 +166,7 @@ def analyse(
     pop = read_margins_csv(margins)
     analysis = analyse_responses(responses, margins=pop, by=by or (), k=k, source=str(data))
     write_table(pl.from_pandas(analysis.results), output)
-    _print(analysis, output)
+    _print(analysis, output, inst)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from collabready.instrument.model import (
     Block,
     Choice,
     Dimension,
+    Focus,
     Instrument,
     Item,
     Level,
@@ -74,6 +75,7 @@ def _block(node: dict[str, Any]) -> Block:
         description=_text(node["description"]),
         items=items,
         guidance=tuple(_text(g) for g in node["guidance"]),
+        short_label=_text(node["short_label"]),
     )
 
 
@@ -119,6 +121,14 @@ def _level(node: dict[str, Any]) -> Level:
     )
 
 
+def _focus(node: dict[str, Any]) -> Focus:
+    return Focus(
+        block=node["block"],
+        rationale=_opt_text(node, "rationale"),
+        lag_finding=_opt_text(node, "lag_finding"),
+    )
+
+
 def build_instrument(doc: dict[str, Any]) -> Instrument:
     """The :class:`Instrument` for a document that passed both validation stages."""
     extra: dict[str, Any] = {}
@@ -138,5 +148,6 @@ def build_instrument(doc: dict[str, Any]) -> Instrument:
         open_questions=tuple(_open(q) for q in doc["open_questions"]),
         levels=tuple(_level(lv) for lv in doc["levels"]),
         item_prompt=_opt_text(doc, "item_prompt"),
+        focus=_focus(doc["focus"]) if "focus" in doc else None,
         **extra,
     )

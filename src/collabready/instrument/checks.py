@@ -47,11 +47,15 @@ def iter_texts(doc: dict[str, Any]) -> Iterator[tuple[Path, dict[str, str]]]:
     for group in ("blocks", "sections"):
         for i, node in enumerate(doc[group]):
             yield (group, i, "title"), node["title"]
+            yield from opt(node, "short_label", (group, i))
             yield (group, i, "description"), node["description"]
             for j, item in enumerate(node["items"]):
                 yield (group, i, "items", j, "text"), item["text"]
             for k, action in enumerate(node.get("guidance", [])):
                 yield (group, i, "guidance", k), action
+        if group == "blocks" and "focus" in doc:
+            for key in ("rationale", "lag_finding"):
+                yield from opt(doc["focus"], key, ("focus",))
     for i, q in enumerate(doc["open_questions"]):
         yield ("open_questions", i, "text"), q["text"]
         yield from opt(q, "hint", ("open_questions", i))
@@ -143,6 +147,32 @@ def check_unique_ids(doc: dict[str, Any]) -> list[str]:
             "choice value",
         )
     return out
+
+
+def check_short_labels(doc: dict[str, Any]) -> list[str]:
+    """No two blocks share a short label in any language (they head the same table)."""
+    out: list[str] = []
+    for lang in doc["languages"]:
+        out += _unique(
+            [
+                (("blocks", i, "short_label", lang), b["short_label"][lang])
+                for i, b in enumerate(doc["blocks"])
+                if lang in b["short_label"]
+            ],
+            "short label",
+        )
+    return out
+
+
+def check_focus(doc: dict[str, Any]) -> list[str]:
+    """``focus.block`` names one of the blocks."""
+    if "focus" not in doc:
+        return []
+    known = [b["id"] for b in doc["blocks"]]
+    named = doc["focus"]["block"]
+    if named in known:
+        return []
+    return [problem(("focus", "block"), f"unknown block {named!r} (blocks: {', '.join(known)})")]
 
 
 def check_scales(doc: dict[str, Any]) -> list[str]:
@@ -273,9 +303,11 @@ def meaning_problems(doc: dict[str, Any], *, file_name: str) -> list[str]:
     return [
         *check_version(doc, file_name=file_name),
         *check_unique_ids(doc),
+        *check_short_labels(doc),
         *check_scales(doc),
         *check_scale_references(doc),
         *check_blocks(doc),
+        *check_focus(doc),
         *check_sections(doc),
         *check_levels(doc),
         *check_languages(doc),

@@ -30,7 +30,7 @@ class Dimension(StrEnum):
 
 
 class SectionKind(StrEnum):
-    """The kinds of rated-item section outside the six building blocks."""
+    """The kinds of rated-item section outside the building blocks."""
 
     ENABLERS = "enablers"
     ENVIRONMENT = "environment"
@@ -100,13 +100,18 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One of the six building blocks of the index."""
+    """One of the building blocks of the index.
+
+    ``short_label`` is the block's heading in narrow tables (``cit`` for
+    Citizens); the loader checks that no two blocks share one.
+    """
 
     id: str
     title: Text
     description: Text
     items: tuple[Item, ...]
     guidance: tuple[Text, ...]
+    short_label: Text
 
     def items_for(self, dimension: Dimension) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.dimension is dimension)
@@ -162,6 +167,21 @@ class OpenQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class Focus:
+    """The block the national report singles out (CRI: Citizens).
+
+    The report compares it with each other block and states a finding when it
+    scores below all of them. ``rationale`` opens the report's comparison
+    section (the block's description when ``None``); ``lag_finding`` is the
+    finding's opening clause (none when ``None``).
+    """
+
+    block: str
+    rationale: Text | None = None
+    lag_finding: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Level:
     """A named readiness band: scores in ``[lower, upper)`` (the top band includes 100)."""
 
@@ -191,6 +211,8 @@ class Instrument:
     min_blocks_for_index: int = 4
     #: The question asked of every rated statement ("how far do you agree ...").
     item_prompt: Text | None = None
+    #: The block the national report singles out, if any (see :class:`Focus`).
+    focus: Focus | None = None
 
     # -- lookups -----------------------------------------------------------
     def scale(self, scale_id: str) -> Scale:

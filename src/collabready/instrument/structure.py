@@ -112,6 +112,8 @@ def _describe(error: ValidationError) -> list[str]:
         return [problem(path, f"{value!r} is out of range: must be {bound} {rule_value}")]
     if rule == "minLength":
         return [problem(path, "must not be empty")]
+    if rule == "maxLength" and isinstance(value, str):
+        return [problem(path, f"{value!r} is too long: at most {rule_value} characters")]
     if rule == "minProperties":
         return [problem(path, "must not be empty")]
     if rule == "uniqueItems":

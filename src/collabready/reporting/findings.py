@@ -171,17 +171,23 @@ def widest_sector_gap(a: WaveAnalysis) -> Finding:
 
 
 def citizens_lag(a: WaveAnalysis) -> Finding:
+    """ "The focus block (CRI: Citizens) scores below every other block", if significantly so.
+
+    Absent when the instrument names no focus block (``Instrument.focus``).
+    """
+    focus = a.data.instrument.focus
     cs = a.citizens_vs_others
-    e = a.overall.get("citizens")
-    if not cs or e is None:
-        return _absent("citizens-lag")
+    e = a.overall.get(focus.block) if focus else None
+    if focus is None or not cs or e is None:
+        return _absent("focus-lag")
     ok = all(significant(c, sign=-1) for c in cs)
     closest = max(cs, key=lambda c: c.difference.value)
+    lead = f"{focus.lag_finding.get()}: " if focus.lag_finding else ""
     return Finding(
-        id="citizens-lag",
+        id=f"{focus.block}-lag",
         sentence=(
-            f"Engaging citizens lags behind collaboration between organisations: {cs[0].a}, "
-            f"at {e.text()}, scores below each of the other {count_words(len(cs))} blocks."
+            f"{lead}{cs[0].a}, at {e.text()}, "
+            f"scores below each of the other {count_words(len(cs))} blocks."
         ),
         supported=ok and disclosed(a, e, *(c.difference for c in cs)),
         estimate=e,

@@ -95,7 +95,7 @@ def national_report(
         _index(analysis),
         _gap(analysis),
         _environment(analysis),
-        _citizens(analysis),
+        *_focus(analysis),
         _value(analysis),
         appendices.taking_action(instrument),
         appendices.sample_profile(data=data, weights=weights, k=k, pattern=analysis.pattern),
@@ -425,24 +425,32 @@ def _environment(a: WaveAnalysis) -> Section:
     )
 
 
-def _citizens(a: WaveAnalysis) -> Section:
+def _focus(a: WaveAnalysis) -> tuple[Section, ...]:
+    """The instrument's focus block (CRI: Citizens) against each other block; none without one."""
+    focus = a.data.instrument.focus
+    if focus is None:
+        return ()
+    block = a.data.instrument.block(focus.block)
+    name = block.title.get()
+    rationale = (focus.rationale or block.description).get()
+    compares = (
+        f"The table compares each respondent's {name} score with their score on each other block."
+    )
     table = contrasts_table(
-        table_id="citizens-vs-blocks",
-        caption="Citizens compared with each other block (paired differences)",
+        table_id=f"{block.id}-vs-blocks",
+        caption=f"{name} compared with each other block (paired differences)",
         contrasts=a.citizens_vs_others,
         k=a.k,
     )
-    return Section(
-        "citizens",
-        "Citizens compared with the other blocks",
-        (
-            Paragraph(
-                "Treating residents, service users and communities as partners is the "
-                "Citizens block. The table compares each respondent's Citizens score with "
-                "their score on each other block."
+    return (
+        Section(
+            block.id,
+            f"{name} compared with the other blocks",
+            (
+                Paragraph(f"{rationale} {compares}" if rationale else compares),
+                FindingList((findings.lowest_block(a), findings.citizens_lag(a))),
+                table,
             ),
-            FindingList((findings.lowest_block(a), findings.citizens_lag(a))),
-            table,
         ),
     )
 
