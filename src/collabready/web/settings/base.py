@@ -19,6 +19,11 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Django's generic classes can be subscripted at run time as the type checker sees
+# them (``admin.ModelAdmin[Wave]``); django-stubs documents doing this in settings.
+django_stubs_ext.monkeypatch()
 
 WEB_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COLLABREADY_DATA_DIR", "var")).resolve()
