@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 
 
@@ -47,9 +49,13 @@ class ReportForm(forms.Form):
     sector = forms.ChoiceField(label="Sector (for a sector briefing)", required=False)
     format = forms.ChoiceField(label="Format", choices=(("pdf", "PDF"), ("html", "HTML")))
 
-    def __init__(self, *args: object, sectors: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["sector"].choices = [("", "Choose a sector"), *sectors]
+    def __init__(
+        self, data: Mapping[str, object] | None = None, *, sectors: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(data)
+        sector = self.fields["sector"]
+        assert isinstance(sector, forms.ChoiceField)  # declared so above
+        sector.choices = [("", "Choose a sector"), *sectors]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -24,7 +26,13 @@ from collabready.web.surveys.selectors.waves import (
 from collabready.web.surveys.services.invitations import invitations_import_csv, invitations_send
 from collabready.web.surveys.services.waves import wave_close, wave_create, wave_set_open_link
 
-staff_required = staff_member_required(login_url="backoffice:login")
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+
+def staff_required(view: _View) -> _View:
+    """Staff only: anyone else is sent to the back-office sign-in page."""
+    return staff_member_required(view, login_url="backoffice:login")
+
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -68,6 +68,8 @@ class ThreadPoolBackend(BaseTaskBackend):
         self.workers = int(self.options.get("WORKERS", 1))
         self.worker_id = get_random_id()
 
+    # The signature is BaseTaskBackend.enqueue's, ignores included: django-tasks passes
+    # the task's *args and **kwargs on as plain values, which P.args cannot describe.
     def enqueue(
         self,
         task: Task[P, T],

@@ -19,6 +19,11 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Django's generic classes can be subscripted at run time as the type checker sees
+# them (``admin.ModelAdmin[Wave]``); django-stubs documents doing this in settings.
+django_stubs_ext.monkeypatch()
 
 from collabready.analysis.policy import DEFAULT_K
 

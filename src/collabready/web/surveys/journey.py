@@ -47,25 +47,40 @@ def journey_pages(instrument: Instrument) -> tuple[Page, ...]:
     cached = _PAGES.get(instrument.key)
     if cached is not None:
         return cached
-    specs: list[tuple[str, PageKind, Text | None, Text | None, dict[str, tuple[object, ...]]]] = []
-    if instrument.profile:
-        specs.append(("profile", PageKind.PROFILE, None, None, {"questions": instrument.profile}))
-    specs.extend(
-        (b.id, PageKind.BLOCK, b.title, b.description, {"items": b.items})
-        for b in instrument.blocks
-    )
-    specs.extend(
-        (s.id, PageKind.SECTION, s.title, s.description, {"items": s.items})
-        for s in instrument.sections
-    )
-    if instrument.open_questions:
-        specs.append(
-            ("open", PageKind.OPEN, None, None, {"open_questions": instrument.open_questions})
+    built: list[Page] = []
+
+    def add(
+        slug: str,
+        kind: PageKind,
+        title: Text | None = None,
+        description: Text | None = None,
+        *,
+        items: tuple[Item, ...] = (),
+        questions: tuple[ProfileQuestion, ...] = (),
+        open_questions: tuple[OpenQuestion, ...] = (),
+    ) -> None:
+        built.append(
+            Page(
+                slug=slug,
+                kind=kind,
+                number=len(built) + 1,
+                title=title,
+                description=description,
+                items=items,
+                questions=questions,
+                open_questions=open_questions,
+            )
         )
-    pages = tuple(
-        Page(slug=slug, kind=kind, number=n, title=title, description=description, **parts)  # type: ignore[arg-type]
-        for n, (slug, kind, title, description, parts) in enumerate(specs, start=1)
-    )
+
+    if instrument.profile:
+        add("profile", PageKind.PROFILE, questions=instrument.profile)
+    for b in instrument.blocks:
+        add(b.id, PageKind.BLOCK, b.title, b.description, items=b.items)
+    for s in instrument.sections:
+        add(s.id, PageKind.SECTION, s.title, s.description, items=s.items)
+    if instrument.open_questions:
+        add("open", PageKind.OPEN, open_questions=instrument.open_questions)
+    pages = tuple(built)
     slugs = [p.slug for p in pages]
     if len(set(slugs)) != len(slugs):
         raise ValueError(f"{instrument.key}: block and section ids must differ: {slugs}")
