@@ -364,7 +364,9 @@ def sector(
         from collabready.reporting.sector import sector_briefing
 
         step("load")
-        margins_frame = _read_margins(margins) if margins else None
+        margins_frame: pl.DataFrame | StatsMargins | None = (
+            _read_margins(margins) if margins else None
+        )
         margins_sha = _sha256(margins) if margins else None
         if wave is not None:
             loaded = _load_wave(wave)

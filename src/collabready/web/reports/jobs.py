@@ -48,7 +48,7 @@ def _update(job_id: int, *, only_status: str | None = None, **fields: object) ->
 
 
 def _record(job_id: int, **fields: object) -> None:
-    _update(job_id, **fields)
+    _update(job_id, only_status=None, **fields)
 
 
 def reports_dir() -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,13 @@ def margins_check(*, wave: Wave, data: bytes, filename: str) -> str:
     return text
 
 
+def _staff(user: User | AnonymousUser | None) -> User | None:
+    """The signed-in staff user to record, if any."""
+    return user if isinstance(user, User) else None
+
+
 def margins_save(
-    *, wave: Wave, data: bytes, filename: str, user: AbstractBaseUser | AnonymousUser | None = None
+    *, wave: Wave, data: bytes, filename: str, user: User | AnonymousUser | None = None
 ) -> WaveMargins:
     """Check and store a wave's margins, replacing any earlier ones."""
     text = margins_check(wave=wave, data=data, filename=filename)
@@ -81,7 +87,7 @@ def margins_save(
             "filename": Path(filename).name or "margins.csv",
             "content": text,
             "sha256": content_sha256(text),
-            "uploaded_by": user if user is not None and user.is_authenticated else None,
+            "uploaded_by": _staff(user),
         },
     )
     return stored
@@ -93,7 +99,7 @@ def report_job_create(
     kind: str,
     fmt: str,
     sector: str = "",
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> ReportJob:
     """Record a job and enqueue it once the row is committed."""
     if kind not in ReportJob.Kind.values:
@@ -107,7 +113,7 @@ def report_job_create(
         kind=kind,
         format=fmt,
         sector=sector if kind == ReportJob.Kind.SECTOR else "",
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=_staff(user),
         step="Waiting to start",
     )
     job_id = job.pk

@@ -21,11 +21,11 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 
+from collabready.analysis.policy import DEFAULT_K
+
 # Django's generic classes can be subscripted at run time as the type checker sees
 # them (``admin.ModelAdmin[Wave]``); django-stubs documents doing this in settings.
 django_stubs_ext.monkeypatch()
-
-from collabready.analysis.policy import DEFAULT_K
 
 WEB_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COLLABREADY_DATA_DIR", "var")).resolve()
