@@ -15,7 +15,7 @@ from collabready.analysis.gate import RawEstimate, publish
 from collabready.instrument import Instrument
 from collabready.reporting.charts import OKABE_ITO, Point, estimate_chart
 from collabready.reporting.model import CellStatus, fmt_number
-from collabready.reporting.profile import SubjectNotFoundError, organisation_profile
+from collabready.reporting.readiness import SubjectNotFoundError, organisation_readiness_report
 from collabready.reporting.render import (
     OutputPathError,
     render_html,
@@ -107,7 +107,7 @@ def snapshot_median(responses: pl.DataFrame, cri: Instrument, sector: str, step:
 def test_organisation_profile(cri: Instrument, wave):
     responses, _ = wave
     org = int(responses["organisation_id"][0])
-    report = organisation_profile(responses=responses, instrument=cri, organisation_id=org)
+    report = organisation_readiness_report(responses=responses, instrument=cri, organisation_id=org)
     html = render_html(report)
     for sid in ("overview", "blocks", "peers", "actions", "reproducibility"):
         assert f'id="{sid}"' in html
@@ -123,7 +123,7 @@ def test_organisation_profile(cri: Instrument, wave):
     assert "Sector average" not in html
     assert "95% CI" not in html
     with pytest.raises(SubjectNotFoundError, match="respondent_id 123456789"):
-        organisation_profile(responses=responses, instrument=cri, respondent_id=123456789)
+        organisation_readiness_report(responses=responses, instrument=cri, respondent_id=123456789)
 
 
 def test_profile_hides_peers_below_the_minimum(cri: Instrument, wave):
@@ -137,7 +137,7 @@ def test_profile_hides_peers_below_the_minimum(cri: Instrument, wave):
         ]
     )
     rid = int(small["respondent_id"][0])
-    report = organisation_profile(responses=small, instrument=cri, respondent_id=rid, k=5)
+    report = organisation_readiness_report(responses=small, instrument=cri, respondent_id=rid, k=5)
     assert not any(t.id == "peers-table" for t in report.tables())
     assert "once at least 10 organisations" in render_html(report)
 
@@ -152,7 +152,7 @@ def test_profile_peers_ignore_rows_without_an_organisation(cri: Instrument, wave
     fake = fake.with_columns(pl.lit(None, dtype=pl.Int64).alias("organisation_id"))
     data = pl.concat([real, fake])
     rid = int(real["respondent_id"][0])
-    report = organisation_profile(responses=data, instrument=cri, respondent_id=rid, k=5)
+    report = organisation_readiness_report(responses=data, instrument=cri, respondent_id=rid, k=5)
     assert not any(t.id == "peers-table" for t in report.tables())
 
 

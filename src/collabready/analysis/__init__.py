@@ -26,7 +26,7 @@ One concern per module:
 - :mod:`~collabready.analysis.gate` — the disclosure gate and its :class:`Estimate`;
 - :mod:`~collabready.analysis.tables` — the long results table of ``collabready analyse``;
 - :mod:`~collabready.analysis.wave` — everything the national report states;
-- :mod:`~collabready.analysis.profile`, :mod:`~collabready.analysis.peers` —
+- :mod:`~collabready.analysis.readiness`, :mod:`~collabready.analysis.peers` —
   one organisation's readiness profile and its peer benchmark.
 
 The package imports nothing from Django or the web layer.

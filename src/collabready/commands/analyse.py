@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from collabready.analysis.policy import DEFAULT_K
-from collabready.commands._common import InstrumentVersion, OutputPath, console, instrument
+from collabready.commands.options import InstrumentVersion, OutputPath, console, instrument
 
 if TYPE_CHECKING:
     from collabready.analysis import Analysis

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from collabready.analysis.policy import DEFAULT_K
-from collabready.commands._common import InstrumentVersion, console, instrument
+from collabready.commands.options import InstrumentVersion, console, instrument
 from collabready.errors import InputFileError, UserError
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ def organisation(
     inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
-        from collabready.reporting.profile import organisation_profile
+        from collabready.reporting.readiness import organisation_readiness_report
 
         step("load")
         if wave is not None:
@@ -326,7 +326,7 @@ def organisation(
             assert inst is not None
             report_instrument, responses, data_sha = inst, read_responses(data, inst), _sha256(data)
         step("estimates")
-        return organisation_profile(
+        return organisation_readiness_report(
             responses=responses,
             instrument=report_instrument,
             respondent_id=respondent,

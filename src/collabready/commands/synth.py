@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from collabready.commands._common import InstrumentVersion, OutputPath, console, instrument
+from collabready.commands.options import InstrumentVersion, OutputPath, console, instrument
 
 
 def synth(

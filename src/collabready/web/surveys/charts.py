@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from collabready.analysis.profile import ReadinessProfile
+from collabready.analysis.readiness import ReadinessProfile
 
 WIDTH = 480
 LABEL_WIDTH = 100

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collabready.web.surveys import views, views_open, views_profile
+from collabready.web.surveys import views, views_open, views_readiness
 
 app_name = "surveys"
 
@@ -11,8 +11,8 @@ urlpatterns = [
     path("survey/check-your-answers/", views.check_answers, name="check"),
     path("survey/confirmation/", views.confirmation, name="confirmation"),
     path("survey/saved/", views.saved, name="saved"),
-    path("survey/profile/", views_profile.profile, name="profile"),
-    path("survey/profile.pdf", views_profile.profile_pdf, name="profile_pdf"),
+    path("survey/profile/", views_readiness.profile, name="profile"),
+    path("survey/profile.pdf", views_readiness.profile_pdf, name="profile_pdf"),
     path("w/<slug:slug>/", views_open.open_start, name="open_start"),
     path("w/<slug:slug>/resume/", views_open.open_resume, name="open_resume"),
 ]

@@ -27,7 +27,7 @@ __all__ = ["peer_snapshot_refresh", "peer_snapshot_schedule"]
 
 def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
     """Take the sector's snapshot from the database and store it; returns the stored row."""
-    from collabready.web.surveys.selectors.profile import peer_k
+    from collabready.web.surveys.selectors.readiness import peer_k
     from collabready.web.surveys.selectors.responses import wave_responses
 
     wave = Wave.objects.get(pk=wave_id)

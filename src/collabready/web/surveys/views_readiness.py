@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP
 from collabready.web.surveys.access import respondent_required
 from collabready.web.surveys.charts import profile_chart
-from collabready.web.surveys.selectors.profile import response_profile
+from collabready.web.surveys.selectors.readiness import response_readiness
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 
 
@@ -19,7 +19,7 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
     if not state.submitted:
         return redirect("surveys:start")
     language = get_language() or "en"
-    result = response_profile(state=state)
+    result = response_readiness(state=state)
     return render(
         request,
         "surveys/profile.html",
@@ -37,7 +37,7 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
 @respondent_required
 def profile_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     """The respondent's own organisation profile as a PDF (only once submitted)."""
-    from collabready.web.reports.profile import profile_pdf as build_pdf
+    from collabready.web.reports.readiness_pdf import readiness_pdf
     from collabready.web.surveys.journey import journey_pages
     from collabready.web.surveys.presenters import page_title
 
@@ -54,7 +54,7 @@ def profile_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
             },
             status=409,
         )
-    data = build_pdf(state=state)
+    data = readiness_pdf(state=state)
     response = HttpResponse(data, content_type="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="readiness-profile-{state.response.wave.slug}.pdf"'

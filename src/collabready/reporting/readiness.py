@@ -1,10 +1,10 @@
 """The readiness profile as a document (PDF or HTML): a renderer of the one profile.
 
-:func:`profile_report` lays out a :class:`~collabready.analysis.profile.ReadinessProfile`
+:func:`readiness_report` lays out a :class:`~collabready.analysis.readiness.ReadinessProfile`
 — the same object the web page renders, with the same numbers: the index and
 its level, commitment, capacity and gap, each block, the peer benchmark
 (published figures only, rounded as on the page) and the suggested actions for
-the weakest blocks. :func:`organisation_profile` loads responses and builds
+the weakest blocks. :func:`organisation_readiness_report` loads responses and builds
 the profile first (``collabready report organisation``).
 """
 
@@ -20,7 +20,7 @@ from collabready.analysis.gate import RawEstimate, publish
 from collabready.analysis.load import ResponseMatrix, as_matrix
 from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP
 from collabready.analysis.policy import DEFAULT_K
-from collabready.analysis.profile import ReadinessProfile, SubjectNotFoundError, profile_of
+from collabready.analysis.readiness import ReadinessProfile, SubjectNotFoundError, readiness_of
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices
 from collabready.reporting.charts import Point, estimate_chart
@@ -38,7 +38,7 @@ from collabready.reporting.model import (
     fmt_number,
 )
 
-__all__ = ["SubjectNotFoundError", "organisation_profile", "profile_report"]
+__all__ = ["SubjectNotFoundError", "organisation_readiness_report", "readiness_report"]
 
 
 def _score(value: float) -> str:
@@ -51,7 +51,7 @@ def _signed(value: float) -> str:
     return text if text.startswith(("\u2212", "–")) or text == "0" else f"+{text}"
 
 
-def profile_report(profile: ReadinessProfile, *, subject: str, stamp: Stamp) -> Report:
+def readiness_report(profile: ReadinessProfile, *, subject: str, stamp: Stamp) -> Report:
     """The profile of ``subject`` (an organisation's name, never an internal number)."""
     instrument = profile.instrument
     sector_label = profile.sector_label.get() if profile.sector_label else "sector not given"
@@ -222,7 +222,7 @@ def _actions(profile: ReadinessProfile) -> Section:
     )
 
 
-def organisation_profile(
+def organisation_readiness_report(
     *,
     responses: ResponseMatrix | pl.DataFrame,
     instrument: Instrument,
@@ -238,7 +238,7 @@ def organisation_profile(
     ``subject`` names whom the profile is about in its title (by default the id).
     """
     data = prepare(as_matrix(responses, instrument))
-    profile = profile_of(data, respondent_id=respondent_id, organisation_id=organisation_id, k=k)
+    profile = readiness_of(data, respondent_id=respondent_id, organisation_id=organisation_id, k=k)
     if subject is None:
         subject = (
             f"Respondent {respondent_id}"
@@ -251,4 +251,4 @@ def organisation_profile(
         k=k,
         generated_at=generated_at,
     )
-    return profile_report(profile, subject=subject, stamp=stamp)
+    return readiness_report(profile, subject=subject, stamp=stamp)

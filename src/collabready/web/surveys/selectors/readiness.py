@@ -1,6 +1,6 @@
 """The instant readiness profile of one response: the core's profile, read from the database.
 
-The profile itself is :func:`collabready.analysis.profile.readiness_profile`
+The profile itself is :func:`collabready.analysis.readiness.readiness_profile`
 (the PDF renders the same object). The response's own answers are scored
 alone; the peer benchmark comes from the sector's stored snapshot (one
 indexed read, :class:`~collabready.web.surveys.models.PeerSnapshot`), never
@@ -16,13 +16,13 @@ from django.conf import settings
 
 from collabready.analysis import codec
 from collabready.analysis.peers import PeerSnapshot
-from collabready.analysis.profile import ReadinessProfile, readiness_profile
+from collabready.analysis.readiness import ReadinessProfile, readiness_profile
 from collabready.scoring import score_matrix
 from collabready.web.surveys.models import PeerSnapshot as StoredSnapshot
 from collabready.web.surveys.models import Response
 from collabready.web.surveys.selectors.responses import ResponseState
 
-__all__ = ["peer_k", "response_profile", "snapshot_get"]
+__all__ = ["peer_k", "response_readiness", "snapshot_get"]
 
 
 def peer_k() -> int:
@@ -45,7 +45,7 @@ def snapshot_get(*, wave_id: int, sector: str) -> PeerSnapshot:
     return snapshot_from_row(row)
 
 
-def response_profile(*, state: ResponseState) -> ReadinessProfile:
+def response_readiness(*, state: ResponseState) -> ReadinessProfile:
     """The readiness profile of a response, from its saved answers and the sector snapshot."""
     instrument = state.instrument
     response: Response = state.response

@@ -11,7 +11,7 @@ from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP, PeerBen
 from collabready.instrument import MISSING, Instrument
 from collabready.scoring import score_matrix
 from collabready.web.surveys.models import Invitation, PeerSnapshot, Response, Wave
-from collabready.web.surveys.selectors.profile import response_profile
+from collabready.web.surveys.selectors.readiness import response_readiness
 from collabready.web.surveys.selectors.responses import response_state, wave_responses
 from collabready.web.surveys.services.peers import peer_snapshot_refresh, peer_snapshot_schedule
 from collabready.web.surveys.services.responses import response_new
@@ -64,7 +64,7 @@ def _benchmark(invited: Invited, *, refresh: bool = True) -> PeerBenchmark:
     (what the background task does after each verified submission)."""
     if refresh:
         peer_snapshot_refresh(wave_id=invited.response.wave_id, sector="public")
-    return response_profile(state=response_state(response_id=invited.response.pk)).peers
+    return response_readiness(state=response_state(response_id=invited.response.pk)).peers
 
 
 def _varied_rows(instrument: Instrument, n: int, seed: int) -> tuple[list[bytes], np.ndarray]:
@@ -272,7 +272,7 @@ def test_weakest_blocks_get_suggested_actions(
         if item_id.startswith(("markets_", "places_")):
             answers[j] = 1
     Response.objects.filter(pk=response.pk).update(answers=bytes(answers))
-    profile = response_profile(state=response_state(response_id=response.pk))
+    profile = response_readiness(state=response_state(response_id=response.pk))
     assert {b.block.id for b in profile.weakest} == {"markets", "places"}
     html = respondent.get("/survey/profile/").content.decode()
     assert "Agree a shared plan for markets." in html

@@ -2,8 +2,8 @@
 blocks with their actions, and its place among peers.
 
 :func:`readiness_profile` builds the one object that the web page and the PDF
-both render (:mod:`collabready.web.surveys.views_profile`,
-:mod:`collabready.reporting.profile`), so they show the same numbers. The own
+both render (:mod:`collabready.web.surveys.views_readiness`,
+:mod:`collabready.reporting.readiness`), so they show the same numbers. The own
 scores are the subject's own answers, shown only to them; the peer figures are
 published through the gate (:mod:`collabready.analysis.peers`).
 """
@@ -33,7 +33,7 @@ __all__ = [
     "BlockScore",
     "ReadinessProfile",
     "SubjectNotFoundError",
-    "profile_of",
+    "readiness_of",
     "readiness_profile",
     "sector_snapshot",
     "weakest_blocks",
@@ -159,7 +159,7 @@ def sector_snapshot(data: AnalysisData, *, sector: str, k: int) -> PeerSnapshot:
     )
 
 
-def profile_of(
+def readiness_of(
     data: AnalysisData,
     *,
     respondent_id: int | None = None,
