@@ -21,13 +21,15 @@ MARGINS = data_path("margins.csv")
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> None:
     argv = sys.argv
     sys.argv = ["collabready", *args]
+    code: object = 0
     try:
         cli.main()
     except SystemExit as exc:
-        assert not exc.code, capsys.readouterr().err
+        code = exc.code
     finally:
         sys.argv = argv
-    capsys.readouterr()
+    err = capsys.readouterr().err
+    assert not code, err
 
 
 @pytest.fixture(scope="module")

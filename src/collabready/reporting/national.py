@@ -1,4 +1,12 @@
-"""The national report: "The State of Collaboration", generated from the data."""
+"""The national report: "The State of Collaboration", generated from the data.
+
+Why this module is long: it is one document, a short builder per section
+(summary, methodology, the index, the gap, the operating environment, the
+focus block, the value of the index, the appendices' statistics) in the order
+the report prints them, all reading one
+:class:`~collabready.analysis.wave.WaveAnalysis`. Every number comes from
+:mod:`collabready.analysis`; nothing here computes a statistic.
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,12 @@ Two routes give the same numbers:
   suffice, however many domains there are. Rows outside a domain keep their
   place in the design (zero influence before calibration), which is what R
   does for domains (``svyby``, ``subset``).
+
+Why this module is long: the two routes are one algorithm (PSU sums, strata
+centring, residualising on the raking margins, the lonely-PSU rules) written
+twice, once for influence matrices and once over grouped sums, and they share
+those private steps; they are tested against each other and against R. Split,
+the steps each route depends on would sit in another file from the route.
 """
 
 from __future__ import annotations
