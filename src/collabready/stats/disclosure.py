@@ -56,6 +56,11 @@ What it does not cover: linked tables protected separately rather than as one
 (above), bounds from non-negativity (a suppressed count can be bracketed, not
 recovered), and dominance rules for magnitude tables.
 
+Why this module is long: the rule is one algorithm (primary suppression,
+relations from the table's keys, complementary suppression in both directions,
+the check against linear recovery) and about a third of the file is its
+documentation; its parts are only meaningful together.
+
 Representation: suppressed values are never zero and never a stand-in
 number. The protected frame keeps its columns, holds a missing value
 (``pd.NA``) in the withheld cells, and says *why* in the ``disclosure``
