@@ -27,6 +27,7 @@ from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.findings import count_words
 from collabready.reporting.model import (
     Cell,
+    CellStatus,
     Chart,
     DefinitionList,
     Paragraph,
@@ -165,14 +166,20 @@ def _peers(profile: ReadinessProfile) -> Section:
         (Cell.label("Sector median"), Cell.number(peers.median.value, digits=0)),
         (
             Cell.label("Middle half of the sector (inter-quartile range)"),
-            Cell.label(
+            Cell(
                 f"{fmt_number(peers.lower_quartile.value, digits=0)} to "
-                f"{fmt_number(peers.upper_quartile.value, digits=0)}"
+                f"{fmt_number(peers.upper_quartile.value, digits=0)}",
+                peers.lower_quartile.value,
+                CellStatus.PUBLISHED,
             ),
         ),
         (
             Cell.label("Share of the sector with a lower index"),
-            Cell.label("–" if peers.percentile is None else f"{peers.percentile.value:.0f}%"),
+            Cell.label("–")
+            if peers.percentile is None
+            else Cell(
+                f"{peers.percentile.value:.0f}%", peers.percentile.value, CellStatus.PUBLISHED
+            ),
         ),
     )
     table = Table(

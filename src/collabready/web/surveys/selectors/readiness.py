@@ -15,7 +15,7 @@ import numpy as np
 from django.conf import settings
 
 from collabready.analysis import codec
-from collabready.analysis.peers import PeerSnapshot
+from collabready.analysis.peers import PeerSnapshot, snapshot_step
 from collabready.analysis.readiness import ReadinessProfile, readiness_profile
 from collabready.scoring import score_matrix
 from collabready.web.surveys.models import PeerSnapshot as StoredSnapshot
@@ -36,11 +36,12 @@ def snapshot_from_row(row: StoredSnapshot) -> PeerSnapshot:
 
 
 def snapshot_get(*, wave_id: int, sector: str) -> PeerSnapshot:
-    """The sector's stored snapshot; taken now if the sector has none yet."""
+    """The sector's stored snapshot; taken now if the sector has none yet (or one
+    taken with another k)."""
     from collabready.web.surveys.services.peers import peer_snapshot_refresh
 
     row = StoredSnapshot.objects.filter(wave_id=wave_id, sector=sector).first()
-    if row is None:
+    if row is None or row.step != snapshot_step(peer_k()):  # none yet, or k was changed
         row = peer_snapshot_refresh(wave_id=wave_id, sector=sector)
     return snapshot_from_row(row)
 
