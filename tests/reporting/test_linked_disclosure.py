@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from collabready.analysis.weighting import WeightingError
 from collabready.instrument import Instrument, load_instrument
 from collabready.reporting.national import national_report
 from collabready.reporting.render import render_html
 from collabready.reporting.sector import SectorError, sector_briefing
-from collabready.stats import RakingError
 from collabready.synth import generate_wave
 from tests.profiles import scaled
 
@@ -169,13 +169,16 @@ def test_a_cell_suppressed_in_one_document_is_suppressed_in_all(audit_docs: Docu
     seed=st.integers(min_value=0, max_value=10_000),
     k=st.sampled_from([3, 5, 8]),
 )
+# found by the thorough profile: no respondent in northern_ireland, so raking fails
+@example(n=90, seed=154, k=3)
 def test_no_recovery_across_documents_for_any_sample(n: int, seed: int, k: int):
     cri = load_instrument()
     w = generate_wave(respondents=n, seed=seed, instrument=cri)
     try:
         docs = build_all(w.responses, w.population_margins, cri, k=k)
-    except RakingError:
-        # a small sample can miss a margin level entirely; the pattern does not
+    except WeightingError:
+        # a small sample can miss a margin level entirely (the weight step raises
+        # WeightingError, wrapping the engine's RakingError); the pattern does not
         # depend on the weights, so check the unweighted documents instead
         docs = build_all(w.responses, None, cri, k=k)
     assert recoveries(docs) == []
