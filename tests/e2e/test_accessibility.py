@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from collabready.analysis import codec as codes
 from collabready.instrument import Instrument
 from collabready.web.surveys.journey import journey_pages
-from collabready.web.surveys.models import Response, Wave
+from collabready.web.surveys.models import Invitation, Response, Wave
 from collabready.web.surveys.services.responses import response_new
 from tests.e2e.conftest import AXE
 from tests.web.conftest import Invited
@@ -35,10 +35,15 @@ def _scan(page: Any, label: str, found: dict[str, list[str]]) -> None:
 
 
 def _peers(wave: Wave, instrument: Instrument, n: int) -> None:
+    """``n`` submitted peers in the public sector, each invited for an organisation of its
+    own (open-link responses never count as peers)."""
     code = instrument.profile_question("sector").choice_by_value("public").code
     rows = []
     for i in range(n):
-        r = response_new(wave=wave, instrument=instrument)
+        invitation = Invitation.objects.create(
+            wave=wave, email=f"peer{i}@example.org", organisation=f"Peer {i}", sector="public"
+        )
+        r = response_new(wave=wave, instrument=instrument, invitation=invitation)
         r.answers = bytes([1 + i % 5]) * len(instrument.item_ids)
         r.profile = codes.profile_update(bytes(r.profile), instrument, {"sector": code})
         r.sector = "public"

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from collabready.analysis.weighting import WeightingError
 from collabready.instrument import Instrument, load_instrument
 from collabready.reporting.national import national_report
 from collabready.reporting.render import render_html
 from collabready.reporting.sector import SectorError, sector_briefing
-from collabready.stats import RakingError
 from collabready.synth import generate_wave
+from tests.profiles import scaled
 
 from .html_tables import HtmlTable, parse
 
@@ -160,19 +161,24 @@ def test_a_cell_suppressed_in_one_document_is_suppressed_in_all(audit_docs: Docu
             assert (count(table, level) is None) == (count(profile, level) is None), (var, level)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True)
+# Each example generates a wave, then builds and parses every document (~4 s on the
+# shared cores): an eighth of the profile's examples, at least 6 (fast: 6, thorough: 62).
+@settings(max_examples=scaled(1 / 8, minimum=6))
 @given(
     n=st.integers(min_value=90, max_value=260),
     seed=st.integers(min_value=0, max_value=10_000),
     k=st.sampled_from([3, 5, 8]),
 )
+# found by the thorough profile: no respondent in northern_ireland, so raking fails
+@example(n=90, seed=154, k=3)
 def test_no_recovery_across_documents_for_any_sample(n: int, seed: int, k: int):
     cri = load_instrument()
     w = generate_wave(respondents=n, seed=seed, instrument=cri)
     try:
         docs = build_all(w.responses, w.population_margins, cri, k=k)
-    except RakingError:
-        # a small sample can miss a margin level entirely; the pattern does not
+    except WeightingError:
+        # a small sample can miss a margin level entirely (the weight step raises
+        # WeightingError, wrapping the engine's RakingError); the pattern does not
         # depend on the weights, so check the unweighted documents instead
         docs = build_all(w.responses, None, cri, k=k)
     assert recoveries(docs) == []

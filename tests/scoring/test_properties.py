@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -19,7 +19,6 @@ def matrices(max_rows: int = 40):
     return st.integers(1, max_rows).flatmap(lambda n: arrays(np.int8, (n, N_ITEMS), elements=CODES))
 
 
-@settings(max_examples=60, deadline=None)
 @given(matrices())
 def test_scores_lie_in_0_100(codes):
     r = score_matrix(np.asfortranarray(codes), INST)
@@ -33,7 +32,6 @@ def test_scores_lie_in_0_100(codes):
     assert ((g[~np.isnan(g)] >= -100) & (g[~np.isnan(g)] <= 100)).all()
 
 
-@settings(max_examples=40, deadline=None)
 @given(matrices(), st.randoms(use_true_random=False))
 def test_scores_do_not_change_when_respondents_are_reordered(codes, rnd):
     order = list(range(codes.shape[0]))
@@ -49,7 +47,6 @@ def test_reverse_coding_twice_is_the_identity(codes, points):
     np.testing.assert_array_equal(reverse_code(reverse_code(codes, points), points), codes)
 
 
-@settings(max_examples=40, deadline=None)
 @given(matrices(10))
 def test_reverse_coded_item_scores_as_its_flip(codes):
     """Flipping a reverse-coded item's codes equals scoring it as a normal item."""

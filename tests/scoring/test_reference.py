@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from collabready.instrument.model import Dimension, Instrument
@@ -94,7 +94,6 @@ def instruments_and_codes(draw):
     return inst, codes
 
 
-@settings(max_examples=80, deadline=None)
 @given(instruments_and_codes())
 def test_kernel_matches_the_rules_read_row_by_row(case):
     inst, codes = case

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 from collabready.stats import (
@@ -108,16 +108,39 @@ def assert_paths_agree(design, groupings, variables, statistic):
         np.testing.assert_array_equal(fast.domain_df, plain.domain_df)
         np.testing.assert_allclose(fast.weighted_n, plain.weighted_n, rtol=1e-12)
         np.testing.assert_allclose(fast.estimate, plain.estimate, rtol=1e-11)
-        # covariances: 1e-10 relative, with an absolute floor of 1e-10 of the sums of
-        # squares of the terms they are made of (a covariance that is zero in theory
-        # comes out as rounding error of those sums, on either path)
-        magnitude = term_magnitude(design, factor, variables[name], plain, statistic)
-        floor = 1e-10 * np.sqrt(np.outer(magnitude, magnitude))
         finite = np.isfinite(plain.covariance)
         np.testing.assert_array_equal(np.isfinite(fast.covariance), finite)
         diff = np.abs(fast.covariance - plain.covariance)[finite]
-        allowed = (1e-10 * np.abs(plain.covariance) + floor)[finite]
+        allowed = covariance_allowance(design, factor, variables[name], plain, statistic)[finite]
         assert np.all(diff <= allowed), (diff / allowed).max()
+
+
+def covariance_allowance(design, factor, values, plain, statistic):
+    """How far the fused path's covariance matrix may be from the per-grouping one.
+
+    1e-10 relative, plus two absolute floors, each 1e-10 of a scale the rounding
+    error of an entry is made of (a covariance that is zero in theory comes out as
+    rounding error, on either path):
+
+    - the sums of squares of the terms the entry is made of (:func:`term_magnitude`);
+    - the largest variance in the table. Both paths sum every domain's terms
+      together (PSU totals over the fine key, the calibration residuals), so an
+      entry carries rounding error of the order of the table's largest entries
+      even where its own counted terms are tiny: a domain whose rows all lie in a
+      certainty PSU (stratum scale 0) has variance exactly 0 on the per-grouping
+      path and ~1e-33 on the fused one, with covariances ~1e-18 against variances
+      of ~0.1 (the ``@example`` of the test below). No entry of a covariance matrix
+      exceeds its largest variance (|c_ij| <= sqrt(v_i v_j)), so this floor is a
+      relative tolerance of 1e-10 on the table as a whole, far below any real
+      difference between the paths (a PSU or a domain summed wrongly moves an
+      entry by a sizeable share of a variance).
+    """
+    magnitude = term_magnitude(design, factor, values, plain, statistic)
+    terms = 1e-10 * np.sqrt(np.outer(magnitude, magnitude))
+    variances = np.diag(plain.covariance)
+    variances = variances[np.isfinite(variances)]
+    table = 1e-10 * (float(variances.max()) if variances.size else 0.0)
+    return 1e-10 * np.abs(plain.covariance) + terms + table
 
 
 def term_magnitude(design, factor, values, estimates, statistic):
@@ -172,8 +195,28 @@ configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Raking a few hundred rows to 1e-13 makes an example slower than Hypothesis expects.
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), config=configs, total=st.booleans())
+# Once flaky: domain a2 of z lies wholly in the certainty PSU of stratum 0, so its
+# variance is 0 and its covariances are pure rounding error (covariance_allowance).
+@example(
+    seed=1,
+    config={
+        "n": 40,
+        "cluster_share": 0.1,
+        "nested": 0.9,
+        "missing_label": 0.0,
+        "missing_value": 0.1,
+        "integer_values": False,
+        "varying_weights": False,
+        "raked": True,
+        "strata": 2,
+        "fpc": False,
+        "lonely": "certainty",
+    },
+    total=False,
+)
 def test_fused_cluster_path_equals_the_per_grouping_path(seed, config, total):
     design, groupings, variables = make_design(seed, config)
     statistic = Statistic.TOTAL if total else Statistic.MEAN

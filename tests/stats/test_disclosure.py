@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from collabready.stats.disclosure import (
@@ -186,7 +186,6 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, list[str]]:
     return frame, ["row", "col"] if cols > 1 or margins else ["row"]
 
 
-@settings(max_examples=200, deadline=None)
 @given(tables(), st.integers(1, 8))
 def test_no_small_cell_released_and_none_recoverable(
     case: tuple[pd.DataFrame, list[str]], k: int
@@ -208,7 +207,6 @@ def test_no_small_cell_released_and_none_recoverable(
     assert not _recoverable(counts, hidden, relations, k)
 
 
-@settings(max_examples=50, deadline=None)
 @given(tables(), st.randoms(use_true_random=False))
 def test_reordering_rows_does_not_change_which_cells_are_suppressed_when_counts_differ(
     case: tuple[pd.DataFrame, list[str]], rnd: object
@@ -325,7 +323,6 @@ def test_a_level_in_one_sector_only_is_withheld_in_both_places_or_neither() -> N
     assert _determined_cells(table[["sector", "sub"]], hidden) == []
 
 
-@settings(max_examples=200, deadline=None)
 @given(tables(), st.integers(1, 8))
 def test_no_withheld_cell_or_total_is_determined(
     case: tuple[pd.DataFrame, list[str]], k: int

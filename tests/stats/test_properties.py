@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from collabready.stats import (
@@ -50,7 +50,6 @@ def samples(draw):
     return data, margins_from_records(records), base, y, binary, group, rng
 
 
-@settings(max_examples=60, deadline=None)
 @given(samples())
 def test_raked_weights_reproduce_every_margin(sample):
     data, margins, base, *_ = sample
@@ -63,7 +62,6 @@ def test_raked_weights_reproduce_every_margin(sample):
     assert np.all(result.weights > 0)
 
 
-@settings(max_examples=60, deadline=None)
 @given(samples(), st.floats(0.1, 0.9), st.floats(1.5, 6.0))
 def test_bounded_weights_are_positive_within_bounds_and_meet_margins(sample, lower, upper):
     data, margins, base, *_ = sample
@@ -85,7 +83,6 @@ def test_bounded_weights_are_positive_within_bounds_and_meet_margins(sample, low
     assert result.max_relative_residual <= 1e-9
 
 
-@settings(max_examples=40, deadline=None)
 @given(samples())
 def test_results_do_not_depend_on_row_order(sample):
     data, margins, base, y, _, group, rng = sample
@@ -108,7 +105,6 @@ def test_results_do_not_depend_on_row_order(sample):
     assert first.domain == second.domain
 
 
-@settings(max_examples=60, deadline=None)
 @given(samples(), st.sampled_from(list(ProportionCI)), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_every_interval_contains_its_estimate(sample, method, level):
     data, margins, base, y, binary, group, _ = sample
@@ -125,7 +121,6 @@ def test_every_interval_contains_its_estimate(sample, method, level):
     assert np.all((props.ci_low[ok] >= 0) & (props.ci_high[ok] <= 1))
 
 
-@settings(max_examples=60, deadline=None)
 @given(samples(), st.floats(1e-3, 1e4))
 def test_scaling_all_weights_leaves_means_unchanged(sample, factor):
     _, _, base, y, _, group, _ = sample

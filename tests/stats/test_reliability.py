@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -166,14 +166,12 @@ codes = hnp.arrays(
 )
 
 
-@settings(max_examples=150, deadline=None)
 @given(codes)
 def test_alpha_is_at_most_one(x: np.ndarray) -> None:
     res = cronbach_alpha(items=x, points=5)
     assert np.isnan(res.alpha) or res.alpha <= 1.0
 
 
-@settings(max_examples=100, deadline=None)
 @given(codes, st.randoms(use_true_random=False))
 def test_row_and_item_order_do_not_matter(x: np.ndarray, rnd: object) -> None:
     rows = np.arange(x.shape[0])
@@ -191,7 +189,6 @@ def test_row_and_item_order_do_not_matter(x: np.ndarray, rnd: object) -> None:
         )
 
 
-@settings(max_examples=150, deadline=None)
 @given(codes, st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_feldt_interval_contains_alpha(x: np.ndarray, confidence: float) -> None:
     res = cronbach_alpha(items=x, points=5, confidence=confidence)

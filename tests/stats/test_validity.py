@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats as sps
@@ -100,7 +100,6 @@ def test_bad_input_is_named() -> None:
 vectors = hnp.arrays(np.float64, 30, elements=st.floats(-100, 100))
 
 
-@settings(max_examples=100, deadline=None)
 @given(vectors, vectors, st.sampled_from(list(CorrelationMethod)))
 def test_interval_contains_r_and_r_is_bounded(
     x: np.ndarray, y: np.ndarray, method: CorrelationMethod
