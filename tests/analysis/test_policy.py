@@ -147,3 +147,16 @@ def test_no_k_default_is_written_as_a_number_anywhere_in_src() -> None:
             ]
     assert literal == []
     assert DEFAULT_K == 5  # the documented threshold (docs/statistics.md)
+
+
+def test_own_clusters_never_merge_with_a_negative_organisation_id() -> None:
+    import numpy as np
+
+    from collabready.analysis.policy import cluster_ids
+
+    organisation = np.array([0, -1, 7, -3], dtype=np.int64)
+    known = np.array([False, True, True, True])
+    out = cluster_ids(organisation, known)
+    assert out[1:].tolist() == [-1, 7, -3]
+    assert out[0] not in out[1:]
+    assert len(set(out.tolist())) == 4

@@ -47,7 +47,6 @@ def _peers(wave: Wave, instrument: Instrument, n: int) -> None:
         r.answers = bytes([1 + i % 5]) * len(instrument.item_ids)
         r.profile = codes.profile_update(bytes(r.profile), instrument, {"sector": code})
         r.sector = "public"
-        r.organisation_ref = f"Peer organisation {i}"  # verified: loaded, not the open link
         r.submitted_at = timezone.now()
         rows.append(r)
     Response.objects.bulk_create(rows)

@@ -95,9 +95,9 @@ def matrix_from_rows(rows: Sequence[bytes], width: int) -> NDArray[np.int8]:
     """Stack equal-length byte rows into an (n, width) column-major int8 matrix."""
     if not rows:
         return np.empty((0, width), dtype=np.int8, order="F")
-    flat = np.frombuffer(b"".join(rows), dtype=np.int8)
-    if flat.size != len(rows) * width:
+    if set(map(len, rows)) != {width}:  # every row, not only the total
         raise ValueError(f"response rows do not all hold {width} codes")
+    flat = np.frombuffer(b"".join(rows), dtype=np.int8)
     return np.asfortranarray(flat.reshape(len(rows), width))
 
 

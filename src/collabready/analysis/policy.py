@@ -35,11 +35,13 @@ MISSING_TEXT = "Not answered"
 def cluster_ids(organisation: NDArray[np.int64], known: NDArray[np.bool_]) -> NDArray[np.int64]:
     """One cluster label per respondent: the organisation where ``known``, else their own.
 
-    Own clusters get negative labels (-1, -2, ...), which no organisation number uses.
+    Own clusters get labels below every organisation's (-1, -2, ... when the
+    organisations are numbered from 0 up), so no own cluster merges with one.
     """
     import numpy as np
 
-    own = -np.arange(1, organisation.shape[0] + 1, dtype=np.int64)
+    floor = min(0, int(organisation[known].min())) if known.any() else 0
+    own = floor - np.arange(1, organisation.shape[0] + 1, dtype=np.int64)
     out: NDArray[np.int64] = np.where(known, organisation, own).astype(np.int64)
     return out
 
