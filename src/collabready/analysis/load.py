@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from collabready.analysis import codec
 from collabready.analysis.policy import cluster_ids
 from collabready.errors import UserError
-from collabready.instrument import Instrument
+from collabready.instrument import Instrument, ProfileQuestion
 from collabready.scoring import matrix_from_columns
 from collabready.scoring.api import polars_codes
 
@@ -43,7 +44,7 @@ class WaveInputError(UserError, ValueError):
     """The responses cannot be loaded as given."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResponseMatrix:
     """A wave's responses, ready for scoring.
 
@@ -65,8 +66,11 @@ class ResponseMatrix:
     verified: NDArray[np.bool_]
     complete: NDArray[np.bool_]
     clustered: bool
-    #: SHA-256 of the content, for the report stamp
-    sha256: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the content, for the report stamp (computed on first use)."""
+        return _digest(self.codes, self.profile, self.respondent_id, self.organisation)
 
     def __len__(self) -> int:
         return int(self.codes.shape[0])
@@ -82,7 +86,6 @@ class ResponseMatrix:
             self.verified[mask],
             self.complete[mask],
             self.clustered,
-            self.sha256,
         )
 
 
@@ -95,7 +98,7 @@ def _digest(
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(ids).tobytes())
     h.update(np.ascontiguousarray(organisation).tobytes())
-    h.update(np.ascontiguousarray(codes).tobytes())
+    h.update(memoryview(np.ascontiguousarray(codes.T)))  # column-major: .T is contiguous
     for name, values in profile.items():
         h.update(name.encode())
         h.update(pl.Series(values.tolist(), dtype=pl.Utf8).hash(seed=0).to_numpy().tobytes())
@@ -121,7 +124,7 @@ def from_frame(
     }
     codes = matrix_from_columns(cols, instrument, source=source)
     profile = {
-        q.id: responses.get_column(q.id).cast(pl.Utf8).to_numpy().astype(object)
+        q.id: _profile_column(responses.get_column(q.id), q)
         for q in instrument.profile
         if q.id in responses.columns
     }
@@ -157,8 +160,24 @@ def from_frame(
         known,
         complete,
         clustered,
-        _digest(codes, profile, rid, organisation),
     )
+
+
+def _profile_column(column: pl.Series, question: ProfileQuestion) -> NDArray[np.object_]:
+    """A file's profile column as choice values (``None`` where not answered).
+
+    Values that are all choices of the question are decoded through the one
+    code -> value table (one array lookup); any other value is kept as given.
+    """
+    text = column.cast(pl.Utf8)
+    choices = [c.value for c in question.choices]
+    if text.drop_nulls().is_in(choices).all():
+        codes = text.replace_strict(
+            choices, [c.code for c in question.choices], default=0, return_dtype=pl.UInt8
+        )
+        return codec.profile_values(codes.to_numpy().view(np.int8), question)
+    out: NDArray[np.object_] = text.to_numpy().astype(object)
+    return out
 
 
 def read_responses(path: Path, instrument: Instrument) -> ResponseMatrix:
@@ -199,7 +218,6 @@ def from_rows(
         known,
         np.ones(ids.shape[0], dtype=np.bool_),
         True,
-        _digest(codes, profile, ids, clusters),
     )
 
 
