@@ -98,7 +98,7 @@ def _digest(
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(ids).tobytes())
     h.update(np.ascontiguousarray(organisation).tobytes())
-    h.update(memoryview(np.ascontiguousarray(codes.T)))  # column-major: .T is contiguous
+    h.update(np.ascontiguousarray(codes.T).data)  # column-major: .T is contiguous
     for name, values in profile.items():
         h.update(name.encode())
         h.update(pl.Series(values.tolist(), dtype=pl.Utf8).hash(seed=0).to_numpy().tobytes())
