@@ -92,6 +92,10 @@ def test_codebook_command(files: Path):
             ),
             "--id-key",
         ),
+        (
+            ("export", "--data", "w.parquet", "--format", "parquet", "-o", "w.parquet"),
+            "is the --data file",
+        ),
         (("codebook", "-o", "cb.pdf"), "unknown file type '.pdf'"),
     ],
 )

@@ -137,6 +137,8 @@ def export(
 
     started = time.perf_counter()
     check_export_output(output, fmt)
+    if data is not None and output.resolve() == data.resolve():
+        raise UserError(f"{output}: is the --data file; write the export to another file")
     if margins is not None and not weights:
         raise UserError("--margins is for --weights; add --weights or leave --margins out")
     if data is not None and weights and margins is None:
