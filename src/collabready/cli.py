@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 
 #: Modules under collabready.commands, each with a ``register(app)`` function.
-COMMAND_MODULES = ("instrument", "synth", "score", "analyse", "report", "demo")
+COMMAND_MODULES = ("instrument", "synth", "score", "analyse", "report", "export", "demo")
 
 err_console = Console(stderr=True)
 
