@@ -334,6 +334,31 @@ def test_report_wave_option_reads_the_database(
     assert not (tmp_path / "x.pdf").exists()
 
 
+@pytest.mark.slow
+def test_export_wave_option_reads_the_database(
+    cri_wave: Wave, cri: Instrument, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``collabready export --wave`` exports the wave's submitted responses, labelled,
+    with pseudonymous ids that carry no internal number."""
+    import pyreadstat
+
+    out = tmp_path / "wave.sav"
+    code, _, err = run_cli(
+        "export", "--wave", cri_wave.slug, "--format", "sav", "-o", str(out),
+        "--id-key", "a test key of some length", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    frame, meta = pyreadstat.read_sav(str(out), user_missing=True)  # 8 and 9 as codes
+    loaded = wave_responses(wave=cri_wave)
+    assert len(frame) == len(loaded)
+    first = cri.item_ids[0]
+    assert meta.column_names_to_labels[first] == cri.item(first).text.get()
+    np.testing.assert_array_equal(frame[first].to_numpy(), loaded.codes[:, 0])
+    ids = set(frame["respondent_id"])
+    assert len(ids) == len(frame)
+    assert not ids & {str(i) for i in loaded.respondent_id}
+
+
 # --- a respondent's own profile PDF -----------------------------------------------------
 
 
