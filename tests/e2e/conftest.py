@@ -13,6 +13,7 @@ from collabready.web.surveys.models import Wave
 from tests.web.conftest import (  # noqa: F401 (fixtures)
     Invited,
     _fresh_cache,
+    _no_task_outlives_its_test,
     instrument,
     invite,
     wave,

@@ -6,6 +6,7 @@ so for a second run) to run the same tests on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,6 +37,17 @@ def _on_postgres() -> bool:
     import os
 
     return os.environ.get("COLLABREADY_TEST_DATABASE_URL", "").startswith("postgres")
+
+
+@pytest.fixture(autouse=True)
+def _no_task_outlives_its_test() -> Iterator[None]:
+    """Background tasks a test started (a peer snapshot refresh after a submission, a
+    report job) finish before the test's database is flushed: a refresh still holding
+    its row lock would deadlock PostgreSQL's TRUNCATE."""
+    from collabready.web.reports.backend import wait_for_tasks
+
+    yield
+    wait_for_tasks(timeout=120)
 
 
 @pytest.fixture(autouse=True)
