@@ -139,7 +139,10 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
             # the sector's peer benchmark may have gained an organisation (open-link
             # responses never count towards it)
             wave_id, sector = response.wave_id, response.sector
-            transaction.on_commit(lambda: peer_snapshot_schedule(wave_id=wave_id, sector=sector))
+            # robust: a failure to schedule is logged and never fails the submission
+            transaction.on_commit(
+                lambda: peer_snapshot_schedule(wave_id=wave_id, sector=sector), robust=True
+            )
     return SubmitOutcome.SUBMITTED if updated == 1 else SubmitOutcome.ALREADY_SUBMITTED
 
 
