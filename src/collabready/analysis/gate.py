@@ -35,7 +35,6 @@ __all__ = [
     "protect_counts",
     "publish",
     "publish_threshold",
-    "shown",
 ]
 
 #: Proof that an Estimate came through :func:`publish`.
@@ -145,11 +144,6 @@ def publish_threshold(raw: RawEstimate, *, k: int) -> Estimate | None:
     """``raw`` published if it rests on at least ``k`` (a figure related to no total)."""
     status = CellStatus.PUBLISHED if raw.n >= k else CellStatus.SUPPRESSED_PRIMARY
     return publish(raw, k=k, status=status)
-
-
-def shown(status: object) -> bool:
-    """True for a published cell (a :class:`CellStatus` or its value)."""
-    return str(status) == str(CellStatus.PUBLISHED)
 
 
 def protect_counts(

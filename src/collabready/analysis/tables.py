@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -80,7 +81,7 @@ class Cell:
     estimate: Estimate | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Analysis:
     """What :func:`analyse_responses` computed."""
 
@@ -100,7 +101,7 @@ class Analysis:
     def clustered(self) -> bool:
         return self.data.clustered
 
-    @property
+    @cached_property
     def results(self) -> pd.DataFrame:
         """The long-format table: withheld cells hold nulls and say why in ``disclosure``."""
         records = []

@@ -132,7 +132,7 @@ def export(
     """Export anonymised microdata with labels: SPSS, Stata, Parquet, CSV or XLSX."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from collabready.formats.export import MIN_KEY_BYTES, build_export
+    from collabready.formats.export import MIN_KEY_BYTES, export_responses
     from collabready.formats.writers import check_export_output, write_export
 
     started = time.perf_counter()
@@ -147,28 +147,16 @@ def export(
         raise UserError(f"--id-key: at least {MIN_KEY_BYTES} characters, please")
     key = id_key.encode() if id_key is not None else secrets.token_bytes(32)
     matrix, scope, chosen = _load(data, wave, instrument_version, margins)
-    score_result = None
-    weight_values = None
-    if scores or weights:
-        from collabready.analysis.data import prepare
-
-        prepared = prepare(matrix)
-        score_result = prepared.scores if scores else None
-        if weights:
-            from collabready.analysis.weighting import weight
-
-            if chosen is None:
-                raise UserError(f"--weights: wave {wave} has no margins uploaded; give --margins")
-            raking, _ = weight(prepared, chosen, source=str(data or f"wave {wave}"))
-            assert raking is not None
-            weight_values = raking.weights
-    table = build_export(
+    if weights and chosen is None:
+        raise UserError(f"--weights: wave {wave} has no margins uploaded; give --margins")
+    table = export_responses(
         matrix,
         id_key=key,
         scope=scope,
         language=language,
-        scores=score_result,
-        weights=weight_values,
+        scores=scores,
+        margins=chosen if weights else None,
+        source=str(data or f"wave {wave}"),
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),

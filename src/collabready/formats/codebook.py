@@ -341,16 +341,21 @@ def _markdown(book: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for v in book["variables"]:
-        notes = [v.get("notes", "")]
-        if "only_with" in v:
-            notes.append(f"only with {v['only_with']}")
-        if "stata_label" in v:
-            notes.append(f"Stata label (80 characters): {v['stata_label']}")
         lines.append(
             f"| `{v['name']}` | {cell(v['label'])} | {cell(_values_text(v))} "
-            f"| {cell('; '.join(n for n in notes if n))} |"
+            f"| {cell(_notes_text(v))} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _notes_text(v: dict[str, Any]) -> str:
+    """A variable's notes as one line (Markdown and HTML codebooks alike)."""
+    notes = [v.get("notes", "")]
+    if "only_with" in v:
+        notes.append(f"only with {v['only_with']}")
+    if "stata_label" in v:
+        notes.append(f"Stata label (80 characters): {v['stata_label']}")
+    return "; ".join(n for n in notes if n)
 
 
 def _html(book: dict[str, Any]) -> str:
@@ -359,14 +364,9 @@ def _html(book: dict[str, Any]) -> str:
     title = f"Codebook: {inst['title']} ({inst['id']}@{inst['version']})"
     rows = []
     for v in book["variables"]:
-        notes = [v.get("notes", "")]
-        if "only_with" in v:
-            notes.append(f"only with {v['only_with']}")
-        if "stata_label" in v:
-            notes.append(f"Stata label (80 characters): {v['stata_label']}")
         rows.append(
             f"<tr><th scope=row><code>{e(v['name'])}</code></th><td>{e(v['label'])}</td>"
-            f"<td>{e(_values_text(v))}</td><td>{e('; '.join(n for n in notes if n))}</td></tr>"
+            f"<td>{e(_values_text(v))}</td><td>{e(_notes_text(v))}</td></tr>"
         )
     codes = "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in book["codes"].items())
     rules = "".join(f"<li>{e(r)}</li>" for r in book["scoring_rules"])

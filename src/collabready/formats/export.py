@@ -39,6 +39,7 @@ from collabready.instrument import Instrument
 if TYPE_CHECKING:
     from collabready.analysis.load import ResponseMatrix
     from collabready.scoring import ScoreResult
+    from collabready.stats import Margins
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -46,6 +47,7 @@ __all__ = [
     "ExportSource",
     "ExportTable",
     "build_export",
+    "export_responses",
     "pseudonyms",
 ]
 
@@ -200,4 +202,38 @@ def build_export(
         id_key,
         scope,
         language,
+    )
+
+
+def export_responses(
+    matrix: ResponseMatrix,
+    *,
+    id_key: bytes,
+    scope: str = "",
+    language: str = "en",
+    scores: bool = False,
+    margins: Margins | pl.DataFrame | None = None,
+    source: str = "data",
+) -> ExportTable:
+    """The export of ``matrix`` through the analysis pipeline: with ``scores`` the
+    score step's scores, with ``margins`` the weight step's raking weights."""
+    score_result = None
+    weight_values = None
+    if scores or margins is not None:
+        from collabready.analysis.data import prepare
+        from collabready.analysis.weighting import weight
+
+        prepared = prepare(matrix)
+        score_result = prepared.scores if scores else None
+        if margins is not None:
+            raking, _ = weight(prepared, margins, source=source)
+            assert raking is not None
+            weight_values = raking.weights
+    return build_export(
+        matrix,
+        id_key=id_key,
+        scope=scope,
+        language=language,
+        scores=score_result,
+        weights=weight_values,
     )
