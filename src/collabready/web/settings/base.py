@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "collabready.web.surveys",
     "collabready.web.backoffice",
     "collabready.web.reports",
+    "collabready.web.audit",
 ]
 
 MIDDLEWARE = [
