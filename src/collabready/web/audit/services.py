@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from collabready.web.audit.models import AuditEvent
@@ -26,7 +26,7 @@ def audit_record(
     Call it inside the transaction of the action it records, so that the action and
     its record commit or roll back together.
     """
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user = actor if isinstance(actor, User) else None
     if actor_label is None:
         actor_label = user.get_username() if user is not None else "system"
     if obj is not None:
