@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from collabready.analysis.policy import DEFAULT_K, MISSING_LABEL, cluster_ids, with_missing_domain
+from collabready.stats import factorize
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "collabready"
 
@@ -34,16 +35,17 @@ def test_cluster_ids_of_nobody_known() -> None:
 
 
 def test_with_missing_domain_labels_the_blanks_and_leaves_the_input_alone() -> None:
-    values = np.array(["a", None, "b", np.nan, "a"], dtype=object)
+    values = factorize(np.array(["a", None, "b", np.nan, "a"], dtype=object))
     got = with_missing_domain(values)
-    assert got.tolist() == ["a", MISSING_LABEL, "b", MISSING_LABEL, "a"]
-    assert values[1] is None  # not changed in place
+    assert got.levels == ("a", "b", MISSING_LABEL)
+    assert [got.levels[c] for c in got.codes] == ["a", MISSING_LABEL, "b", MISSING_LABEL, "a"]
+    assert values.codes.tolist() == [0, -1, 1, -1, 0]  # not changed in place
     assert MISSING_LABEL == "(missing)"
 
 
 def test_with_missing_domain_without_blanks_changes_nothing() -> None:
-    values = np.array(["a", "b"], dtype=object)
-    assert with_missing_domain(values).tolist() == ["a", "b"]
+    values = factorize(np.array(["a", "b"], dtype=object))
+    assert with_missing_domain(values) is values
 
 
 # The defaults of every ``k`` are read in a fresh interpreter where DEFAULT_K is

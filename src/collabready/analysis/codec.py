@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from collabready.instrument import MISSING, Instrument, ProfileQuestion
+from collabready.stats.factor import Factor
 
 PROFILE_MISSING = 0
 
@@ -31,6 +32,7 @@ __all__ = [
     "matrix_from_rows",
     "profile_decode",
     "profile_empty",
+    "profile_factor",
     "profile_lookup",
     "profile_update",
     "profile_values",
@@ -116,6 +118,21 @@ def _lookup(choices: tuple[tuple[int, str], ...]) -> NDArray[np.object_]:
         lookup[code] = value
     lookup.setflags(write=False)
     return lookup
+
+
+def profile_factor(codes: NDArray[np.int8], question: ProfileQuestion) -> Factor:
+    """A column of profile codes as a :class:`~collabready.stats.Factor`: one level per
+    choice in questionnaire order, ``-1`` where not answered (one table lookup)."""
+    out = _positions(tuple(c.code for c in question.choices))[np.asarray(codes).view(np.uint8)]
+    return Factor(codes=out, levels=tuple(c.value for c in question.choices))
+
+
+@cache
+def _positions(codes: tuple[int, ...]) -> NDArray[np.intp]:
+    table = np.full(256, -1, dtype=np.intp)
+    table[list(codes)] = np.arange(len(codes))
+    table.setflags(write=False)
+    return table
 
 
 def profile_values(codes: NDArray[np.int8], question: ProfileQuestion) -> NDArray[np.object_]:

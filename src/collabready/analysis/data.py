@@ -8,7 +8,7 @@ without a label are a domain of their own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +58,10 @@ class AnalysisData:
         return self.matrix.profile
 
     @property
+    def factors(self) -> Mapping[str, Factor]:
+        return self.matrix.factors
+
+    @property
     def respondent_id(self) -> NDArray[np.int64]:
         return self.matrix.respondent_id
 
@@ -102,7 +106,7 @@ def label_for(instrument: Instrument, variable: str, level: str) -> str:
         return level.replace("_", " ").capitalize()
 
 
-def levels_of(instrument: Instrument, variable: str, present: NDArray[np.object_]) -> list[str]:
+def levels_of(instrument: Instrument, variable: str, present: Iterable[object]) -> list[str]:
     """Levels in questionnaire order, then any others found in the data, then the
     missing domain."""
     try:
@@ -125,9 +129,25 @@ def variable_title(variable: str) -> str:
     }.get(variable, variable.replace("_", " ").capitalize())
 
 
-def grouping(data: AnalysisData, variable: str) -> NDArray[np.object_]:
-    """A profile column's domain labels, the unlabelled in the missing domain."""
-    return with_missing_domain(data.profile[variable])
+def _domains(data: AnalysisData, variable: str, within: NDArray[np.bool_] | None) -> Factor:
+    factor = with_missing_domain(data.factors[variable])
+    if within is not None:
+        factor = Factor(np.where(within, factor.codes, -1), factor.levels)
+    return factor
+
+
+def _present(factor: Factor) -> list[str]:
+    used = np.bincount(factor.codes[factor.codes >= 0], minlength=factor.n_levels)
+    return [level for level, count in zip(factor.levels, used, strict=True) if count]
+
+
+def grouping(data: AnalysisData, variable: str) -> Factor:
+    """A profile column's domains, the unlabelled in the missing domain.
+
+    The levels are the labels present, sorted (the order of an analysis table).
+    """
+    factor = _domains(data, variable, None)
+    return factorize(factor, levels=sorted(_present(factor)), name=variable)
 
 
 def factor_of(data: AnalysisData, variable: str, within: NDArray[np.bool_] | None = None) -> Factor:
@@ -136,9 +156,6 @@ def factor_of(data: AnalysisData, variable: str, within: NDArray[np.bool_] | Non
     Respondents without a label form the missing domain (policy); respondents
     outside ``within`` are outside every domain but stay in the design.
     """
-    values = grouping(data, variable)
-    if within is not None:
-        values = values.copy()
-        values[~within] = None
-    levels = levels_of(data.instrument, variable, values)
-    return factorize(values, levels=levels, name=variable)
+    factor = _domains(data, variable, within)
+    levels = levels_of(data.instrument, variable, _present(factor))
+    return factorize(factor, levels=levels, name=variable)

@@ -10,7 +10,7 @@ adapter feeds straight from the database). There is no DataFrame in between.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,9 +25,11 @@ from collabready.errors import UserError
 from collabready.instrument import Instrument, ProfileQuestion
 from collabready.scoring import matrix_from_columns
 from collabready.scoring.api import polars_codes
+from collabready.stats.factor import Factor, factorize
 
 __all__ = [
     "ORGANISATION_COLUMN",
+    "ProfileValues",
     "ResponseMatrix",
     "WaveInputError",
     "as_matrix",
@@ -44,13 +46,42 @@ class WaveInputError(UserError, ValueError):
     """The responses cannot be loaded as given."""
 
 
+class ProfileValues(Mapping[str, NDArray[np.object_]]):
+    """The profile columns as choice values (``None`` where not answered), each made
+    from its factor on first use: membership and iteration never decode a column."""
+
+    def __init__(self, factors: Mapping[str, Factor]) -> None:
+        self._factors = factors
+        self._values: dict[str, NDArray[np.object_]] = {}
+
+    def __getitem__(self, name: str) -> NDArray[np.object_]:
+        values = self._values.get(name)
+        if values is None:
+            factor = self._factors[name]
+            table = np.array([*factor.levels, None], dtype=object)
+            values = self._values[name] = table[factor.codes]
+        return values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factors)
+
+    def __len__(self) -> int:
+        return len(self._factors)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factors
+
+
 @dataclass(frozen=True)
 class ResponseMatrix:
     """A wave's responses, ready for scoring.
 
     ``codes`` is (respondents × ``instrument.item_ids``) int8, column-major,
-    ``MISSING`` where not answered. ``profile`` maps each profile question in
-    the data to its choice values (``None`` where not answered).
+    ``MISSING`` where not answered. ``factors`` maps each profile question in
+    the data to its answers as a :class:`~collabready.stats.Factor` (levels:
+    the choice values in questionnaire order, then any other values a file
+    holds, sorted; ``-1`` where not answered); :attr:`profile` gives the same
+    as choice values.
     ``organisation`` is the cluster of each respondent (see
     :func:`collabready.analysis.policy.cluster_ids`); ``verified`` says whose
     organisation is known from the sample (an invitation, an import, a file's
@@ -60,12 +91,17 @@ class ResponseMatrix:
 
     instrument: Instrument
     codes: NDArray[np.int8]
-    profile: Mapping[str, NDArray[np.object_]]
+    factors: Mapping[str, Factor]
     respondent_id: NDArray[np.int64]
     organisation: NDArray[np.int64]
     verified: NDArray[np.bool_]
     complete: NDArray[np.bool_]
     clustered: bool
+
+    @cached_property
+    def profile(self) -> Mapping[str, NDArray[np.object_]]:
+        """Each profile column as choice values (``None`` where not answered)."""
+        return ProfileValues(self.factors)
 
     @cached_property
     def sha256(self) -> str:
@@ -80,7 +116,7 @@ class ResponseMatrix:
         return ResponseMatrix(
             self.instrument,
             np.asfortranarray(self.codes[mask]),
-            {k: v[mask] for k, v in self.profile.items()},
+            {k: Factor(f.codes[mask], f.levels) for k, f in self.factors.items()},
             self.respondent_id[mask],
             self.organisation[mask],
             self.verified[mask],
@@ -123,7 +159,7 @@ def from_frame(
         if i in responses.columns
     }
     codes = matrix_from_columns(cols, instrument, source=source)
-    profile = {
+    factors = {
         q.id: _profile_column(responses.get_column(q.id), q)
         for q in instrument.profile
         if q.id in responses.columns
@@ -154,7 +190,7 @@ def from_frame(
     return ResponseMatrix(
         instrument,
         codes,
-        profile,
+        factors,
         rid,
         organisation,
         known,
@@ -163,21 +199,20 @@ def from_frame(
     )
 
 
-def _profile_column(column: pl.Series, question: ProfileQuestion) -> NDArray[np.object_]:
-    """A file's profile column as choice values (``None`` where not answered).
+def _profile_column(column: pl.Series, question: ProfileQuestion) -> Factor:
+    """A file's profile column as a factor (``-1`` where not answered).
 
-    Values that are all choices of the question are decoded through the one
-    code -> value table (one array lookup); any other value is kept as given.
+    Values that are all choices of the question become codes in questionnaire
+    order (one categorical cast); other values are kept as levels of their own,
+    after the choices, sorted.
     """
     text = column.cast(pl.Utf8)
     choices = [c.value for c in question.choices]
-    if text.drop_nulls().is_in(choices).all():
-        codes = text.replace_strict(
-            choices, [c.code for c in question.choices], default=0, return_dtype=pl.UInt8
-        )
-        return codec.profile_values(codes.to_numpy().view(np.int8), question)
-    out: NDArray[np.object_] = text.to_numpy().astype(object)
-    return out
+    coded = text.cast(pl.Enum(choices), strict=False)
+    if coded.null_count() == text.null_count():
+        return Factor(coded.to_physical().fill_null(-1).to_numpy().astype(np.intp), tuple(choices))
+    others = sorted(set(text.drop_nulls().unique().to_list()) - set(choices))
+    return factorize(text, levels=[*choices, *others], name=question.id)
 
 
 def read_responses(path: Path, instrument: Instrument) -> ResponseMatrix:
@@ -204,15 +239,15 @@ def from_rows(
     ids = np.asarray(response_ids, dtype=np.int64)
     codes = codec.matrix_from_rows(answers, len(instrument.item_ids))
     profile_codes = codec.matrix_from_rows(profiles, len(instrument.profile))
-    profile = {
-        q.id: codec.profile_values(profile_codes[:, j], q) for j, q in enumerate(instrument.profile)
+    factors = {
+        q.id: codec.profile_factor(profile_codes[:, j], q) for j, q in enumerate(instrument.profile)
     }
     known = np.asarray(verified, dtype=np.bool_)
     clusters = cluster_ids(np.asarray(organisation, dtype=np.int64), known)
     return ResponseMatrix(
         instrument,
         codes,
-        profile,
+        factors,
         ids,
         clusters,
         known,

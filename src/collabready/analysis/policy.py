@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from collabready.stats.factor import Factor
+
 __all__ = ["DEFAULT_K", "MISSING_LABEL", "MISSING_TEXT", "cluster_ids", "with_missing_domain"]
 
 #: The disclosure threshold: no published figure describes fewer respondents. Every
@@ -46,13 +48,13 @@ def cluster_ids(organisation: NDArray[np.int64], known: NDArray[np.bool_]) -> ND
     return out
 
 
-def with_missing_domain(values: NDArray[np.object_]) -> NDArray[np.object_]:
-    """A grouping's labels with the unlabelled respondents in :data:`MISSING_LABEL`."""
-    import pandas as pd
+def with_missing_domain(factor: Factor) -> Factor:
+    """A grouping with the unlabelled respondents in a level of their own, :data:`MISSING_LABEL`."""
+    import numpy as np
 
-    blank = pd.isna(values)
+    from collabready.stats.factor import Factor
+
+    blank = factor.codes < 0
     if not blank.any():
-        return values
-    out = values.copy()
-    out[blank] = MISSING_LABEL
-    return out
+        return factor
+    return Factor(np.where(blank, factor.n_levels, factor.codes), (*factor.levels, MISSING_LABEL))

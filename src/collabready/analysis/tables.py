@@ -174,11 +174,11 @@ def analyse_responses(
     and the column or level at fault.
     """
     by = tuple(dict.fromkeys(by))
-    absent = [b for b in by if b not in matrix.profile]
+    absent = [b for b in by if b not in matrix.factors]
     if absent:
         raise AnalyseError(
             f"{source}: --by {absent[0]!r} is not a column of the data that groups "
-            f"respondents (choose from {', '.join(matrix.profile)})"
+            f"respondents (choose from {', '.join(matrix.factors)})"
         )
     data = prepare(matrix)
     raking, _ = weight(data, margins, source=source)

@@ -83,10 +83,10 @@ def weight(
         return None, None
     m = as_margins(margins)
     for var in m.variables:
-        if var not in data.profile:
+        if var not in data.factors:
             raise WeightingError(f"{m.source}: margin variable {var!r} is not a column of {source}")
     try:
-        raking = rake(data={v: data.profile[v] for v in m.variables}, margins=m)
+        raking = rake(data={v: data.factors[v] for v in m.variables}, margins=m)
     except StatsInputError as exc:
         raise WeightingError(f"{source} with margins {m.source}: {exc}") from None
     summary = WeightingSummary(

@@ -149,21 +149,22 @@ class ExportTable:
 def _profile_codes(matrix: ResponseMatrix) -> dict[str, NDArray[np.int8]]:
     out: dict[str, NDArray[np.int8]] = {}
     for q in matrix.instrument.profile:
-        values = matrix.profile.get(q.id)
-        if values is None:
+        factor = matrix.factors.get(q.id)
+        if factor is None:
             out[q.id] = np.full(len(matrix), NO_ANSWER_PROFILE, dtype=np.int8)
             continue
         lookup = {c.value: c.code for c in q.choices}
-        codes = np.full(len(matrix), NO_ANSWER_PROFILE, dtype=np.int8)
-        series = pl.Series(values.tolist(), dtype=pl.Utf8)
-        unknown = series.drop_nulls().filter(~series.drop_nulls().is_in(list(lookup)))
-        if unknown.len():
+        used = np.bincount(factor.codes[factor.codes >= 0], minlength=factor.n_levels)
+        unknown = [lv for lv, n in zip(factor.levels, used, strict=True) if n and lv not in lookup]
+        if unknown:
             raise ExportError(
                 f"column {q.id!r}: {unknown[0]!r} is not a choice of {q.id} ({', '.join(lookup)})"
             )
-        mapped = series.replace_strict(lookup, default=NO_ANSWER_PROFILE, return_dtype=pl.Int8)
-        codes[:] = mapped.to_numpy()
-        out[q.id] = codes
+        table = np.array(
+            [lookup.get(lv, NO_ANSWER_PROFILE) for lv in factor.levels] + [NO_ANSWER_PROFILE],
+            dtype=np.int8,
+        )
+        out[q.id] = table[factor.codes]
     return out
 
 
