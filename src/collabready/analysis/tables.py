@@ -5,7 +5,7 @@
 (:mod:`~collabready.analysis.weighting`), estimate the means (SE, 95% t
 interval with the design degrees of freedom) of the index, the block scores,
 commitment, capacity and gap, overall and by each grouping, protect each
-one-way table (:func:`collabready.stats.apply_disclosure_control`) and
+one-way table (:func:`collabready.stats.disclosure.suppression_mask`) and
 publish every figure through the gate. The result lists every cell with its
 :class:`~collabready.analysis.gate.Estimate` (``None`` where withheld) and
 converts to the long-format results table. No printing, no files: the
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from collabready.analysis.data import AnalysisData, grouping, prepare
 from collabready.analysis.gate import Estimate, RawEstimate, publish
@@ -27,9 +29,9 @@ from collabready.analysis.load import ResponseMatrix
 from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.weighting import design_for, weight
 from collabready.errors import UserError
-from collabready.stats import apply_disclosure_control, estimate_means
-from collabready.stats.disclosure import STATUS_COLUMN, CellStatus
-from collabready.stats.estimate import OVERALL
+from collabready.stats import estimate_means
+from collabready.stats.disclosure import CellStatus, suppression_mask
+from collabready.stats.estimate import OVERALL, EstimateTable
 
 if TYPE_CHECKING:
     from collabready.instrument.model import Instrument
@@ -131,32 +133,44 @@ class Analysis:
 
 
 def _protect(
-    table: pd.DataFrame, *, groupings: Sequence[str], k: int
-) -> list[tuple[pd.Series, CellStatus]]:
-    """Each variable's one-way tables (domains add up to the whole), with their statuses."""
-    out: list[tuple[pd.Series, CellStatus]] = []
-    for variable in dict.fromkeys(table["variable"]):
-        rows = table[table["variable"] == variable]
-        whole = rows[rows["grouping"] == OVERALL]
-        parts = [(grouping_, rows[rows["grouping"] == grouping_]) for grouping_ in groupings]
+    table: EstimateTable, *, groupings: Sequence[str], k: int
+) -> list[tuple[int, CellStatus]]:
+    """Each variable's one-way tables (domains add up to the whole), with their statuses.
+
+    Returns (row of ``table``, status) in publication order: per variable the
+    whole, then each grouping's domains. The whole-sample row is the total of
+    each grouping's domains; its status is the first grouping's.
+    """
+    rows: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(table.variable, table.grouping, strict=True)):
+        rows.setdefault(key, []).append(i)
+    counts = np.asarray(table.n, dtype=np.float64)
+    out: list[tuple[int, CellStatus]] = []
+    for variable in dict.fromkeys(table.variable):
+        whole = rows[(variable, OVERALL)]
         if not groupings:
-            protected = apply_disclosure_control(
-                whole, by=(), count_column="n", value_columns=(), k=k
-            )
-            statuses = protected.frame[STATUS_COLUMN].tolist()
-            out.extend((whole.iloc[i], CellStatus(str(s))) for i, s in enumerate(statuses))
+            primary, secondary = suppression_mask(counts=counts[whole], k=k)
+            out.extend(zip(whole, _statuses(primary, secondary), strict=True))
             continue
-        for i, (_, part) in enumerate(parts):
-            # the whole-sample row is the total of each grouping's domains (null key)
-            cells = pd.concat([whole.assign(domain=None), part])
-            protected = apply_disclosure_control(
-                cells, by=("domain",), count_column="n", value_columns=(), k=k
+        for g, name in enumerate(groupings):
+            cells = [whole[0], *rows.get((variable, name), [])]
+            primary, secondary = suppression_mask(
+                counts=counts[cells], relations=[np.arange(1, len(cells))], totals=[0], k=k
             )
-            statuses = [CellStatus(str(s)) for s in protected.frame[STATUS_COLUMN]]
-            if i == 0:
-                out.append((whole.iloc[0], statuses[0]))
-            out.extend((part.iloc[j], statuses[j + 1]) for j in range(len(part)))
+            statuses = _statuses(primary, secondary)
+            out.extend(zip(cells[g > 0 :], statuses[g > 0 :], strict=True))
     return out
+
+
+def _statuses(primary: NDArray[np.bool_], secondary: NDArray[np.bool_]) -> list[CellStatus]:
+    return [
+        CellStatus.SUPPRESSED_PRIMARY
+        if p
+        else CellStatus.SUPPRESSED_SECONDARY
+        if s
+        else CellStatus.PUBLISHED
+        for p, s in zip(primary.tolist(), secondary.tolist(), strict=True)
+    ]
 
 
 def analyse_responses(
@@ -189,23 +203,33 @@ def analyse_responses(
         design=design,
         variables={v: data.col(v) for v in variables},
         by={b: grouping(data, b) for b in by},
-    ).to_frame()
+    )
+    columns = (
+        table.estimate.tolist(),
+        table.ci_low.tolist(),
+        table.ci_high.tolist(),
+        table.n.tolist(),
+        table.se.tolist(),
+        table.df.tolist(),
+        table.weighted_n.tolist(),
+    )
     cells = []
     for row, status in _protect(table, groupings=by, k=k):
+        value, ci_low, ci_high, n, se, df, weighted_n = (c[row] for c in columns)
         raw = RawEstimate(
-            value=float(row["estimate"]),
-            ci_low=float(row["ci_low"]),
-            ci_high=float(row["ci_high"]),
-            n=int(row["n"]),
-            se=float(row["se"]),
-            df=float(row["df"]),
-            weighted_n=float(row["weighted_n"]),
+            value=float(value),
+            ci_low=float(ci_low),
+            ci_high=float(ci_high),
+            n=int(n),
+            se=float(se),
+            df=float(df),
+            weighted_n=float(weighted_n),
         )
         cells.append(
             Cell(
-                variable=str(row["variable"]),
-                grouping=str(row["grouping"]),
-                domain=str(row["domain"]),
+                variable=table.variable[row],
+                grouping=table.grouping[row],
+                domain=table.domain[row],
                 status=status,
                 estimate=publish(raw, k=k, status=status),
             )
