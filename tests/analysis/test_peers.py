@@ -195,3 +195,26 @@ def test_round_to_rounds_halves_up() -> None:
     assert round_to(35.0, 10.0) == 40.0
     assert round_to(34.9, 10.0) == 30.0
     assert math.isnan(round_to(math.nan, 5.0))
+
+
+@given(
+    values=st.lists(
+        st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1)), min_size=1, max_size=60
+    ),
+    index=st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1)),
+)
+def test_benchmark_figures_equal_the_full_scan(values: list[float], index: float) -> None:
+    """The binary-search figures are those of np.quantile and a count over every peer."""
+    from collabready.analysis.peers import _sorted_quantile
+
+    ordered = np.sort(np.asarray(values))
+    for q in (0.25, 0.5, 0.75):
+        assert _sorted_quantile(ordered, q) == float(np.quantile(ordered, q))
+    snap = PeerSnapshot("public", ordered, len(values), len(values), 1)
+    got = peer_benchmark(snapshot=snap, index=index, k=1)
+    if len(values) < peer_minimum(1):
+        assert not got.shown
+        return
+    below = np.count_nonzero(ordered < index) + 0.5 * np.count_nonzero(ordered == index)
+    assert got.percentile is not None
+    assert got.percentile.value == round_to(100.0 * below / len(values), PEER_SHARE_STEP)

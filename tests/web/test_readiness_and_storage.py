@@ -262,6 +262,28 @@ def test_submitting_takes_the_snapshot_again(
     assert peers.shown
 
 
+def test_a_snapshot_of_the_same_size_with_other_organisations_is_stored_and_read(
+    instrument: Instrument, wave: Wave, invited: Invited
+) -> None:
+    """After a peer's response is erased the snapshot may hold as many organisations as
+    before but other ones: it is stored again, and the page reads the new one (the
+    process keeps the last snapshot it read only while the stored one is unchanged)."""
+    _peers(wave, instrument, 10, code=2)
+    first = _benchmark(invited)
+    assert first.shown
+    assert first.median is not None
+    stored = bytes(PeerSnapshot.objects.get(wave=wave).index)
+    erased = Response.objects.filter(wave=wave, submitted_at__isnull=False).order_by("pk")[:3]
+    Response.objects.filter(pk__in=[r.pk for r in erased]).delete()
+    _peers(wave, instrument, 3, code=5)  # 10 organisations again, three of them new
+    again = _benchmark(invited)
+    assert bytes(PeerSnapshot.objects.get(wave=wave).index) != stored
+    assert again.peers == first.peers
+    assert again.median is not None
+    assert again.upper_quartile is not None
+    assert again.upper_quartile.value > first.upper_quartile.value
+
+
 def test_weakest_blocks_get_suggested_actions(
     respondent: Client, instrument: Instrument, invited: Invited
 ) -> None:

@@ -11,6 +11,8 @@ in the background after verified submissions
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from django.conf import settings
 
@@ -32,18 +34,41 @@ def peer_k() -> int:
 
 def snapshot_from_row(row: StoredSnapshot) -> PeerSnapshot:
     index = np.frombuffer(bytes(row.index), dtype=np.float64).copy()
+    index.setflags(write=False)
     return PeerSnapshot(row.sector, index, row.organisations, row.submitted, row.step)
+
+
+#: The last snapshot read per (wave, sector) in this process, with the version it was
+#: read at: a page request then reads only the row's small columns, not its index.
+_READ: dict[tuple[int, str], tuple[tuple[object, ...], PeerSnapshot]] = {}
+_READ_MAX = 256
 
 
 def snapshot_get(*, wave_id: int, sector: str) -> PeerSnapshot:
     """The sector's stored snapshot; taken now if the sector has none yet (or one
-    taken with another k)."""
+    taken with another k).
+
+    The index values (several MiB for a national wave) are read from the
+    database only when the stored snapshot changed since this process last
+    read it (its ``taken_at`` and size); otherwise from memory.
+    """
     from collabready.web.surveys.services.peers import peer_snapshot_refresh
 
-    row = StoredSnapshot.objects.filter(wave_id=wave_id, sector=sector).first()
+    row = StoredSnapshot.objects.defer("index").filter(wave_id=wave_id, sector=sector).first()
     if row is None or row.step != snapshot_step(peer_k()):  # none yet, or k was changed
         row = peer_snapshot_refresh(wave_id=wave_id, sector=sector)
-    return snapshot_from_row(row)
+    version = (row.pk, row.taken_at, row.organisations, row.step)
+    cached = _READ.get((wave_id, sector))
+    if cached is not None and cached[0] == version:
+        snapshot = cached[1]
+        if snapshot.submitted != row.submitted:
+            snapshot = dataclasses.replace(snapshot, submitted=row.submitted)
+        return snapshot
+    snapshot = snapshot_from_row(row)  # loads the deferred index
+    if len(_READ) >= _READ_MAX:
+        _READ.clear()
+    _READ[(wave_id, sector)] = (version, snapshot)
+    return snapshot
 
 
 def response_readiness(*, state: ResponseState) -> ReadinessProfile:

@@ -64,10 +64,16 @@ def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
         row.checked_at = now
         row.submitted = snapshot.submitted
         fields = ["checked_at", "submitted"]
-        if snapshot.organisations != row.organisations or snapshot.step != row.step:
+        index = snapshot.index.astype(np.float64).tobytes()
+        # the same size can hold other organisations after an erasure: compare the content
+        if (
+            snapshot.organisations != row.organisations
+            or snapshot.step != row.step
+            or index != bytes(row.index)
+        ):
             row.organisations = snapshot.organisations
             row.step = snapshot.step
-            row.index = snapshot.index.astype(np.float64).tobytes()
+            row.index = index
             row.taken_at = now
             fields += ["organisations", "step", "index", "taken_at"]
         row.save(update_fields=fields)
