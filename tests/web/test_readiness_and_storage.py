@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collabready.analysis import codec as codes
 from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP, PeerBenchmark
@@ -12,7 +15,12 @@ from collabready.instrument import MISSING, Instrument
 from collabready.scoring import score_matrix
 from collabready.web.surveys.models import Invitation, PeerSnapshot, Response, Wave
 from collabready.web.surveys.selectors.readiness import response_readiness
-from collabready.web.surveys.selectors.responses import response_state, wave_responses
+from collabready.web.surveys.selectors.responses import (
+    organisation_key,
+    organisation_numbers,
+    response_state,
+    wave_responses,
+)
 from collabready.web.surveys.services.peers import peer_snapshot_refresh, peer_snapshot_schedule
 from collabready.web.surveys.services.responses import response_new
 from tests.web.conftest import Invited, answer_everything
@@ -320,6 +328,61 @@ def test_the_wave_loader_gives_the_core_matrix(wave: Wave, instrument: Instrumen
     assert (everything.codes[-1] == MISSING).all()
     assert everything.profile["sector"][-1] is None
     assert len(wave_responses(wave=wave, verified_only=True)) == 2
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("aA bB\t\n\x1c\xa0ßẞİé Co."), max_size=8), max_size=30
+    )
+)
+def test_organisation_numbers_compare_names_as_organisation_key_does(names: list[str]) -> None:
+    keys = [organisation_key(n) for n in names]
+    ranks = {k: i + 1 for i, k in enumerate(sorted(set(keys) - {""}))}
+    expected = [ranks.get(k, 0) for k in keys]
+    assert organisation_numbers(names).tolist() == expected
+
+
+def test_the_database_path_and_the_row_path_load_the_same_matrix(
+    wave: Wave, instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the loader concatenates the rows in the database; the row-by-row
+    path (SQLite, or rows of the wrong width) must give the same matrix."""
+    from collabready.web.surveys.selectors import responses as selector
+
+    _peers(wave, instrument, 3, code=4, organisations=["Acme", "acme ", "Other"])
+    _peers(wave, instrument, 2, code=2, organisations=[])
+    _peers(wave, instrument, 2, code=3, sector="private")
+    later = Response.objects.filter(wave=wave).order_by("pk").first()
+    Response.objects.filter(pk=later.pk).update(submitted_at=timezone.now())  # last to submit
+    options = [
+        {},
+        {"sector": "public"},
+        {"verified_only": True, "submission_order": True},
+        {"submitted_only": False},
+    ]
+    for kwargs in options:
+        got = wave_responses(wave=wave, **kwargs)
+        with monkeypatch.context() as patched:
+            patched.setattr(selector, "_joins_rows_in_database", lambda: False)
+            expected = wave_responses(wave=wave, **kwargs)
+        assert got.respondent_id.tolist() == expected.respondent_id.tolist(), kwargs
+        np.testing.assert_array_equal(got.codes, expected.codes)
+        np.testing.assert_array_equal(got.organisation, expected.organisation)
+        np.testing.assert_array_equal(got.verified, expected.verified)
+        for q in instrument.profile:
+            assert got.profile[q.id].tolist() == expected.profile[q.id].tolist()
+    first = wave_responses(wave=wave, submission_order=True).respondent_id
+    assert first[-1] == later.pk
+    assert wave_responses(wave=wave, sector="nowhere").codes.shape == (0, len(instrument.item_ids))
+
+
+def test_a_stored_row_of_the_wrong_width_is_named_on_every_database(
+    wave: Wave, instrument: Instrument
+) -> None:
+    _peers(wave, instrument, 2, code=4)
+    Response.objects.filter(wave=wave).update(answers=b"\x01\x02")
+    with pytest.raises(ValueError, match=f"do not all hold {len(instrument.item_ids)} codes"):
+        wave_responses(wave=wave)
 
 
 def test_codes_round_trip(instrument: Instrument) -> None:

@@ -93,8 +93,17 @@ def profile_update(data: bytes, instrument: Instrument, values: Mapping[str, int
     return bytes(out)
 
 
-def matrix_from_rows(rows: Sequence[bytes], width: int) -> NDArray[np.int8]:
-    """Stack equal-length byte rows into an (n, width) column-major int8 matrix."""
+def matrix_from_rows(rows: Sequence[bytes] | bytes, width: int, n: int = -1) -> NDArray[np.int8]:
+    """Stack equal-length byte rows into an (n, width) column-major int8 matrix.
+
+    ``rows`` may also be the ``n`` rows already joined into one ``bytes`` value
+    (as the database concatenates them).
+    """
+    if isinstance(rows, bytes):
+        if n < 0 or len(rows) != n * width:
+            raise ValueError(f"{len(rows)} bytes are not {n} response rows of {width} codes")
+        flat = np.frombuffer(rows, dtype=np.int8)
+        return np.asfortranarray(flat.reshape(n, width))
     if not rows:
         return np.empty((0, width), dtype=np.int8, order="F")
     if set(map(len, rows)) != {width}:  # every row, not only the total

@@ -226,19 +226,21 @@ def from_rows(
     *,
     instrument: Instrument,
     response_ids: Sequence[int] | NDArray[np.int64],
-    answers: Sequence[bytes],
-    profiles: Sequence[bytes],
+    answers: Sequence[bytes] | bytes,
+    profiles: Sequence[bytes] | bytes,
     organisation: NDArray[np.int64],
     verified: NDArray[np.bool_],
 ) -> ResponseMatrix:
     """Stored answer bytes (one row per response) as a matrix.
 
     ``organisation`` holds an organisation number per response, meaningful
-    where ``verified``; other responses become clusters of their own.
+    where ``verified``; other responses become clusters of their own. The answer
+    and profile rows may come as one ``bytes`` value each, the rows joined in order.
     """
     ids = np.asarray(response_ids, dtype=np.int64)
-    codes = codec.matrix_from_rows(answers, len(instrument.item_ids))
-    profile_codes = codec.matrix_from_rows(profiles, len(instrument.profile))
+    n = int(ids.shape[0])
+    codes = codec.matrix_from_rows(answers, len(instrument.item_ids), n)
+    profile_codes = codec.matrix_from_rows(profiles, len(instrument.profile), n)
     factors = {
         q.id: codec.profile_factor(profile_codes[:, j], q) for j, q in enumerate(instrument.profile)
     }

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from numpy.typing import NDArray
 
 from collabready.analysis import codec as codes
@@ -102,15 +103,32 @@ def organisation_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+#: What ``str.split()`` treats as space among ASCII characters (Python's, not regex ``\\s``).
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]+"
+
+
 def organisation_numbers(organisations: Sequence[str]) -> NDArray[np.int64]:
     """A number per organisation (same name, ignoring case and spaces, same number;
-    1, 2, ...); 0 where the organisation is not known."""
-    keys = np.array([organisation_key(o) for o in organisations], dtype=object)
-    known = keys != ""
+    1, 2, ... in the order of the compared names); 0 where the organisation is not known.
+
+    Vectorised (polars) for ASCII names; any other name goes through
+    :func:`organisation_key` itself, so the result is the same as comparing
+    ``organisation_key`` of every name.
+    """
+    import polars as pl
+
+    names = pl.Series(organisations, dtype=pl.Utf8)
+    keys = (
+        names.str.replace_all(_ASCII_SPACE, " ").str.strip_chars(" ").str.to_lowercase()
+    ).to_list()
+    ascii_only = names.str.contains(r"^[\x00-\x7f]*$").to_numpy()
+    for i in np.flatnonzero(~ascii_only):
+        keys[i] = organisation_key(organisations[int(i)])
+    key = pl.Series(keys, dtype=pl.Utf8)
+    known = key != ""
+    rank = key.filter(known).rank("dense").cast(pl.Int64).to_numpy()
     out = np.zeros(len(organisations), dtype=np.int64)
-    if known.any():
-        _, inverse = np.unique(keys[known].astype(str), return_inverse=True)
-        out[known] = inverse + 1
+    out[known.to_numpy()] = rank
     return out
 
 
@@ -138,24 +156,86 @@ def wave_responses(
         rows = rows.filter(sector=sector)
     if verified_only:
         rows = rows.filter(~Q(organisation_ref="") | Q(invitation__isnull=False))
+    if _joins_rows_in_database():
+        loaded = _rows_postgresql(rows, instrument, submission_order=submission_order)
+        if loaded is not None:
+            joined_ids, answers, profiles, organisations = loaded
+            numbers = organisation_numbers(organisations)
+            return from_rows(
+                instrument=instrument,
+                response_ids=joined_ids,
+                answers=answers,
+                profiles=profiles,
+                organisation=numbers,
+                verified=numbers > 0,
+            )
     ordered = rows.order_by("submitted_at", "pk") if submission_order else rows.order_by("pk")
     ids: list[int] = []
-    answers: list[bytes] = []
-    profiles: list[bytes] = []
-    organisations: list[str] = []
+    answer_rows: list[bytes] = []
+    profile_rows: list[bytes] = []
+    names: list[str] = []
     for pk, answer_bytes, profile_bytes, ref, invited in ordered.values_list(*_ROW_FIELDS).iterator(
         chunk_size=CHUNK_ROWS
     ):
         ids.append(pk)
-        answers.append(bytes(answer_bytes))
-        profiles.append(bytes(profile_bytes))
-        organisations.append(organisation_of(ref, invited))
-    numbers = organisation_numbers(organisations)
+        answer_rows.append(bytes(answer_bytes))
+        profile_rows.append(bytes(profile_bytes))
+        names.append(organisation_of(ref, invited))
+    numbers = organisation_numbers(names)
     return from_rows(
         instrument=instrument,
         response_ids=ids,
-        answers=answers,
-        profiles=profiles,
+        answers=answer_rows,
+        profiles=profile_rows,
         organisation=numbers,
         verified=numbers > 0,
+    )
+
+
+def _joins_rows_in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _rows_postgresql(
+    rows: QuerySet[Response], instrument: Instrument, *, submission_order: bool
+) -> tuple[NDArray[np.int64], bytes, bytes, list[str]] | None:
+    """The rows of ``rows`` in one round trip: PostgreSQL concatenates the answer and
+    profile bytes in order (``string_agg``), so no Python object is made per row for
+    them. ``None`` when some row's bytes do not have the instrument's width (then the
+    row-by-row path reads them and the codec names the row)."""
+    selected = rows.order_by().values(
+        r_id=F("pk"),
+        r_answers=F("answers"),
+        r_profile=F("profile"),
+        r_ref=F("organisation_ref"),
+        r_invited=F("invitation__organisation"),
+        r_at=F("submitted_at"),
+    )
+    inner, params = selected.query.sql_with_params()
+    order = "t.r_at, t.r_id" if submission_order else "t.r_id"
+    # only fixed text and the ORM's own compiled query go into the SQL; values are params
+    sql = (
+        "SELECT count(*),"  # noqa: S608
+        " coalesce(bool_and(octet_length(t.r_answers) = %s AND octet_length(t.r_profile) = %s),"
+        " true),"
+        f" string_agg(t.r_answers, ''::bytea ORDER BY {order}),"
+        f" string_agg(t.r_profile, ''::bytea ORDER BY {order}),"
+        f" array_agg(t.r_id ORDER BY {order}),"
+        " array_agg(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), '')"
+        f" ORDER BY {order})"
+        f" FROM ({inner}) t"
+    )
+    width, profile_width = len(instrument.item_ids), len(instrument.profile)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (width, profile_width, *params))
+        count, fits, answers, profiles, ids, organisations = cursor.fetchone()
+    if not fits:
+        return None
+    if not count:
+        return np.zeros(0, dtype=np.int64), b"", b"", []
+    return (
+        np.asarray(ids, dtype=np.int64),
+        bytes(answers or b""),
+        bytes(profiles or b""),
+        list(organisations),
     )
