@@ -371,6 +371,9 @@ def test_the_database_path_and_the_row_path_load_the_same_matrix(
         np.testing.assert_array_equal(got.verified, expected.verified)
         for q in instrument.profile:
             assert got.profile[q.id].tolist() == expected.profile[q.id].tolist()
+    if selector.connection.vendor == "postgresql":  # the database path really ran
+        rows = Response.objects.filter(wave=wave)
+        assert selector._rows_postgresql(rows, instrument, submission_order=True) is not None
     first = wave_responses(wave=wave, submission_order=True).respondent_id
     assert first[-1] == later.pk
     assert wave_responses(wave=wave, sector="nowhere").codes.shape == (0, len(instrument.item_ids))

@@ -199,10 +199,14 @@ def _joins_rows_in_database() -> bool:
 def _rows_postgresql(
     rows: QuerySet[Response], instrument: Instrument, *, submission_order: bool
 ) -> tuple[NDArray[np.int64], bytes, bytes, list[str]] | None:
-    """The rows of ``rows`` in one round trip: PostgreSQL concatenates the answer and
-    profile bytes in order (``string_agg``), so no Python object is made per row for
-    them. ``None`` when some row's bytes do not have the instrument's width (then the
-    row-by-row path reads them and the codec names the row)."""
+    """The rows of ``rows`` in one round trip, in binary: PostgreSQL joins each row's
+    id, submission time, answer and profile bytes into one record and all records into
+    one value (``string_agg``), so no Python object is made per row for them; the
+    rows are put in order here (sorting them in the database spills to disk).
+    ``None`` when some row's bytes do not have the instrument's width (then the
+    row-by-row path reads them and the codec names the problem)."""
+    import psycopg
+
     selected = rows.order_by().values(
         r_id=F("pk"),
         r_answers=F("answers"),
@@ -212,30 +216,49 @@ def _rows_postgresql(
         r_at=F("submitted_at"),
     )
     inner, params = selected.query.sql_with_params()
-    order = "t.r_at, t.r_id" if submission_order else "t.r_id"
+    width, profile_width = len(instrument.item_ids), len(instrument.profile)
     # only fixed text and the ORM's own compiled query go into the SQL; values are params
     sql = (
         "SELECT count(*),"  # noqa: S608
         " coalesce(bool_and(octet_length(t.r_answers) = %s AND octet_length(t.r_profile) = %s),"
         " true),"
-        f" string_agg(t.r_answers, ''::bytea ORDER BY {order}),"
-        f" string_agg(t.r_profile, ''::bytea ORDER BY {order}),"
-        f" array_agg(t.r_id ORDER BY {order}),"
-        " array_agg(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), '')"
-        f" ORDER BY {order})"
+        " string_agg(int8send(t.r_id)"
+        " || int8send(coalesce((extract(epoch FROM t.r_at) * 1000000)::int8,"
+        " 9223372036854775807))"
+        " || t.r_answers || t.r_profile, ''::bytea),"
+        " array_agg(t.r_id),"
+        " array_agg(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), ''))"
         f" FROM ({inner}) t"
     )
-    width, profile_width = len(instrument.item_ids), len(instrument.profile)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (width, profile_width, *params))
-        count, fits, answers, profiles, ids, organisations = cursor.fetchone()
+    connection.ensure_connection()
+    raw = connection.connection
+    assert isinstance(raw, psycopg.Connection)
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, (width, profile_width, *params), binary=True)
+        found = cursor.fetchone()
+    assert found is not None
+    count, fits, joined, ids, organisations = found
     if not fits:
         return None
     if not count:
         return np.zeros(0, dtype=np.int64), b"", b"", []
+    record = np.dtype(
+        [
+            ("id", ">i8"),
+            ("at", ">i8"),
+            ("answers", "i1", (width,)),
+            ("profile", "i1", (profile_width,)),
+        ]
+    )
+    records = np.frombuffer(joined, dtype=record, count=count)
+    record_ids = records["id"].astype(np.int64)
+    if not np.array_equal(record_ids, np.asarray(ids, dtype=np.int64)):
+        return None  # the aggregates saw the rows in different orders: read row by row
+    order = np.lexsort((record_ids, records["at"])) if submission_order else np.argsort(record_ids)
+    names = [organisations[i] for i in order.tolist()]
     return (
-        np.asarray(ids, dtype=np.int64),
-        bytes(answers or b""),
-        bytes(profiles or b""),
-        list(organisations),
+        record_ids[order],
+        records["answers"][order].tobytes(),
+        records["profile"][order].tobytes(),
+        names,
     )
