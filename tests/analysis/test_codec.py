@@ -141,3 +141,11 @@ def test_profile_values_decodes_a_column_with_unanswered_as_none() -> None:
     got = codec.profile_values(codes, sector)
     values = [c.value for c in sector.choices]
     assert got.tolist() == [values[0], None, values[2], values[1], None]
+
+
+@pytest.mark.parametrize("n", [0, 1, 1023, 1024, 1025, 3000])
+def test_column_major_copies_every_block(n: int) -> None:
+    rows = np.random.default_rng(n).integers(-9, 9, (n, 7)).astype(np.int8)
+    got = codec.column_major(rows)
+    assert got.flags.f_contiguous
+    np.testing.assert_array_equal(got, rows)

@@ -337,9 +337,20 @@ def test_the_wave_loader_gives_the_core_matrix(wave: Wave, instrument: Instrumen
 )
 def test_organisation_numbers_compare_names_as_organisation_key_does(names: list[str]) -> None:
     keys = [organisation_key(n) for n in names]
-    ranks = {k: i + 1 for i, k in enumerate(sorted(set(keys) - {""}))}
-    expected = [ranks.get(k, 0) for k in keys]
+    first = list(dict.fromkeys(k for k in keys if k))
+    expected = [first.index(k) + 1 if k else 0 for k in keys]
     assert organisation_numbers(names).tolist() == expected
+
+
+def test_organisation_numbers_survive_a_hash_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names are grouped by hash and then checked; when two names share a hash (here
+    every name does) they are grouped by the names themselves."""
+    import polars as pl
+
+    names = ["B", "a", "b ", "", "A", "c"]
+    honest = organisation_numbers(names).tolist()
+    monkeypatch.setattr(pl.Series, "hash", lambda self, seed=0: pl.Series([7] * len(self)))
+    assert organisation_numbers(names).tolist() == honest == [1, 2, 1, 0, 2, 3]
 
 
 def test_the_database_path_and_the_row_path_load_the_same_matrix(

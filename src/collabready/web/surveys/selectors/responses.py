@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from numpy.typing import NDArray
@@ -109,26 +110,42 @@ _ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]+"
 
 def organisation_numbers(organisations: Sequence[str]) -> NDArray[np.int64]:
     """A number per organisation (same name, ignoring case and spaces, same number;
-    1, 2, ... in the order of the compared names); 0 where the organisation is not known.
+    1, 2, ... in order of first appearance); 0 where the organisation is not known.
 
     Vectorised (polars) for ASCII names; any other name goes through
-    :func:`organisation_key` itself, so the result is the same as comparing
-    ``organisation_key`` of every name.
+    :func:`organisation_key` itself, so names are compared exactly as
+    ``organisation_key`` compares them.
+    """
+    names = pl.Series(organisations, dtype=pl.Utf8)
+    key = names.str.replace_all(_ASCII_SPACE, " ").str.strip_chars(" ").str.to_lowercase()
+    other = np.flatnonzero((names.str.len_bytes() != names.str.len_chars()).to_numpy())
+    if other.size:  # not ASCII: Python's own split and casefold
+        key = key.scatter(other, [organisation_key(organisations[int(i)]) for i in other])
+    known = (key != "").to_numpy()
+    out = np.zeros(len(organisations), dtype=np.int64)
+    if known.any():
+        out[known] = _first_appearance(key.filter(key != "")) + 1
+    return out
+
+
+def _first_appearance(key: pl.Series) -> NDArray[np.int64]:
+    """0, 1, ... for each distinct value of ``key``, in order of first appearance.
+
+    Grouped by 64-bit hash (a sort of integers, not of strings), then checked: every
+    value must equal the first value of its hash group, else (a collision) grouped by
+    the values themselves.
     """
     import polars as pl
 
-    names = pl.Series(organisations, dtype=pl.Utf8)
-    keys = (
-        names.str.replace_all(_ASCII_SPACE, " ").str.strip_chars(" ").str.to_lowercase()
-    ).to_list()
-    ascii_only = names.str.contains(r"^[\x00-\x7f]*$").to_numpy()
-    for i in np.flatnonzero(~ascii_only):
-        keys[i] = organisation_key(organisations[int(i)])
-    key = pl.Series(keys, dtype=pl.Utf8)
-    known = key != ""
-    rank = key.filter(known).rank("dense").cast(pl.Int64).to_numpy()
-    out = np.zeros(len(organisations), dtype=np.int64)
-    out[known.to_numpy()] = rank
+    hashes = key.hash(seed=0).to_numpy()
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not (key.gather(first[inverse]) == key).all():  # a hash collision
+        levels = key.unique(maintain_order=True)
+        return key.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    out: NDArray[np.int64] = rank[inverse]
     return out
 
 
