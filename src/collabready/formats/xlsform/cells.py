@@ -51,7 +51,7 @@ class Cell:
 
     def __str__(self) -> str:
         if self.row is None:
-            return f"sheet {self.sheet}" + (f", column {self.header}" if self.header else "")
+            return f"sheet {self.sheet}" + (f" ({self.header})" if self.header else "")
         where = f"{self.sheet} row {self.row}"
         if self.column is not None:
             where += f", column {column_letter(self.column)}"

@@ -48,6 +48,7 @@ _PROBLEM_RE: Final = re.compile(
 _INNER_PATH_RE: Final = re.compile(
     r"\b(?:scales|profile|blocks|sections|open_questions|levels)(?:\[\d+\]|\.[A-Za-z_]\w*)+"
 )
+_LIST_FIELDS: Final = frozenset({"guidance", "items", "options", "choices"})
 _TOKEN_RE: Final = re.compile(r"\[(\d+)\]|\.?([A-Za-z_]\w*)")
 _LANGUAGE_IN_MSG: Final = re.compile(r"language '([A-Za-z-]+)'")
 
@@ -220,7 +221,7 @@ class _Reader:
             (layout.PROP_MINUTES, "estimated_minutes"),
             (layout.PROP_MIN_BLOCKS, "min_blocks_for_index"),
         ):
-            self.at((key,), Cell(layout.CRI, None, None, prop))
+            self.at((key,), Cell(layout.CRI, None, None, f"property {prop}"))
             if prop in props:
                 value, cell = props[prop]
                 self.at((key,), cell)
@@ -509,6 +510,15 @@ class _Reader:
                         f"{profile_lists[list_name]}), not a rating scale",
                     )
                 continue
+            if list_name not in item_lists and any(
+                cell_str(sheet.value(v, "cri_code")).strip() for _, v in rows
+            ):
+                self.problem(
+                    sheet.cell(rows[0][0], "list_name"),
+                    f"the list {list_name!r} has choice codes (cri_code) but no profile "
+                    "question uses it",
+                )
+                continue
             path: Path_ = ("scales", len(scales))
             scale: dict[str, Any] = {"id": list_name, "options": []}
             self.at(path, sheet.cell(rows[0][0], "list_name"))
@@ -594,6 +604,9 @@ class _Reader:
         if lang and f"{path}.{lang[1]}" in self.cells:
             return self.cells[f"{path}.{lang[1]}"], msg
         if path in self.cells:
+            last = path.rsplit(".", 1)[-1]
+            if last in _LIST_FIELDS:  # "has 1 entry": say of what
+                return self.cells[path], f"{last}: {msg}"
             return self.cells[path], msg
         for prefix in _prefixes(path):
             if prefix in self.cells:
@@ -643,9 +656,9 @@ def read_xlsform(path: Path, *, output_name: str | None = None) -> XlsformResult
         stage = [reader.locate(p) for p in meaning_problems(document, file_name=path.name)]
         if output_name is not None and not located:
             stage += [reader.locate(p) for p in check_version(document, file_name=output_name)]
-    for found in stage:
-        if found not in located:
-            located.append(found)
+    explained = {cell for cell, _ in located}
+    # one explanation per cell: a spreadsheet problem explains what validation then finds there
+    located += [p for p in dict.fromkeys(stage) if p[0] not in explained]
     if located:
         located.sort(key=lambda p: p[0].order)
         lines = [f"{cell}: {message}" for cell, message in located]
