@@ -78,6 +78,13 @@ def _check_database(wave: str) -> None:
         )
 
 
+def open_database(wave: str) -> None:
+    """Set Django up for a command given ``--wave``, with a one-line error if the
+    database cannot be read (``collabready import`` uses it too)."""
+    _setup_django()
+    _check_database(wave)
+
+
 def load_wave_for_report(name: str) -> WaveForReport:
     """The submitted responses, margins and fieldwork of the wave called ``name``."""
     _setup_django()

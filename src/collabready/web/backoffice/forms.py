@@ -33,6 +33,22 @@ class InvitationUploadForm(forms.Form):
     )
 
 
+class ResponsesImportForm(forms.Form):
+    file = forms.FileField(
+        label="Responses (CSV or XLSX)",
+        help_text="The export of the other survey tool: a header row, then one response a row",
+    )
+    mapping = forms.FileField(
+        label="Mapping (YAML)",
+        help_text="Which column is which question, and what its values mean (see docs/imports.md)",
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: check the file and report what would be imported, without importing",
+        required=False,
+        initial=True,
+    )
+
+
 class MarginsUploadForm(forms.Form):
     file = forms.FileField(
         label="Population margins (CSV)",
