@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from collabready.analysis.load import ResponseMatrix
+    from collabready.formats.export import ExportExtras
     from collabready.instrument import Instrument
 
 
@@ -76,6 +77,37 @@ def _check_database(wave: str) -> None:
             f"--wave {wave}: the database {db['NAME']} is not set up (or not migrated) for "
             "collabready; run `collabready-manage migrate` or `collabready demo --no-serve`"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class WaveForExport:
+    """A wave read for an export: its responses and what the matrix does not hold."""
+
+    slug: str
+    responses: ResponseMatrix
+    extras: ExportExtras
+    #: the margins uploaded for the wave (None: none uploaded)
+    margins: pl.DataFrame | None
+
+
+def load_wave_for_export(name: str, *, partial: bool, open_answers: bool) -> WaveForExport:
+    """The responses of the wave called ``name`` for ``collabready export --wave``."""
+    _setup_django()
+    _check_database(name)
+    from collabready.web.reports.selectors import wave_by_name, wave_margins
+    from collabready.web.surveys.selectors.exports import wave_export_data
+
+    wave = wave_by_name(name=name)
+    data = wave_export_data(wave=wave, partial=partial, open_answers=open_answers)
+    if len(data.matrix) == 0:
+        raise UserError(f"--wave {name}: no responses to export yet")
+    stored = wave_margins(wave=wave)
+    return WaveForExport(
+        slug=wave.slug,
+        responses=data.matrix,
+        extras=data.extras,
+        margins=stored.frame if stored is not None else None,
+    )
 
 
 def open_database(wave: str) -> None:
