@@ -103,6 +103,11 @@ def _load(
     return matrix, extras, "", _margins(margins) if margins is not None else None
 
 
+def matrix_slug(scope: str) -> str:
+    """The wave's slug in a pseudonym scope ``wave:<slug>``."""
+    return scope.removeprefix("wave:")
+
+
 def _margins(path: Path) -> Margins:
     from collabready.stats import read_margins_csv
 
@@ -216,6 +221,19 @@ def export(
         task = bar.add_task("Writing", total=table.height)
         notes = write_export(table, output, fmt, progress=lambda n: bar.advance(task, n))
     _warn(notes)
+    if wave is not None:
+        from collabready.web.reporting import record_export
+
+        flags = [
+            ("--scores", scores),
+            ("--weights", weights),
+            ("--open-answers", open_answers),
+            ("--partial", partial),
+        ]
+        given = [flag for flag, on in flags if on]
+        if language != "en":
+            given.append(f"--language {language}")
+        record_export(matrix_slug(scope), fmt=fmt, options=given, rows=table.height)
     if id_key is None:
         console.print(
             f"Pseudonymous ids use a fresh random key: they match no other export. Set {KEY_ENV} "

@@ -110,6 +110,22 @@ def load_wave_for_export(name: str, *, partial: bool, open_answers: bool) -> Wav
     )
 
 
+def record_export(slug: str, *, fmt: str, options: list[str], rows: int) -> None:
+    """Record in the audit log an export of wave ``slug`` written by the command line."""
+    import getpass
+
+    from collabready.web.reports.services import export_record_cli
+    from collabready.web.surveys.models import Wave
+
+    export_record_cli(
+        wave=Wave.objects.get(slug=slug),
+        actor_label=f"command line ({getpass.getuser()})",
+        fmt=fmt,
+        options=options,
+        rows=rows,
+    )
+
+
 def open_database(wave: str) -> None:
     """Set Django up for a command given ``--wave``, with a one-line error if the
     database cannot be read (``collabready import`` uses it too)."""

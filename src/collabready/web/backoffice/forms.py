@@ -78,3 +78,33 @@ class ReportForm(forms.Form):
         if data.get("kind") == "sector" and not data.get("sector"):
             self.add_error("sector", "Choose the sector to brief on")
         return data
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label="Format",
+        choices=(
+            ("sav", "SPSS (.sav)"),
+            ("dta", "Stata (.dta)"),
+            ("parquet", "Parquet"),
+            ("csv", "CSV"),
+            ("xlsx", "Excel (.xlsx)"),
+        ),
+    )
+    scores = forms.BooleanField(label="Add the scores and the readiness level", required=False)
+    weights = forms.BooleanField(
+        label="Add the raking weight (needs the wave's margins)", required=False
+    )
+    open_answers = forms.BooleanField(label="Add the open answers (free text)", required=False)
+    partial = forms.BooleanField(
+        label="Add the partial responses, with the last page each reached", required=False
+    )
+    language = forms.ChoiceField(label="Language of the labels")
+
+    def __init__(
+        self, data: Mapping[str, object] | None = None, *, languages: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(data)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)  # declared so above
+        language.choices = languages
