@@ -15,6 +15,7 @@ from collabready.instrument import Instrument
 from collabready.web.surveys.models import Response, Wave
 from collabready.web.surveys.selectors.exports import wave_export_data
 from collabready.web.surveys.services.responses import response_new
+from tests.web.conftest import invite
 
 
 def _response(
@@ -41,6 +42,8 @@ def _response(
 
 
 def _wave_rows(wave: Wave, instrument: Instrument) -> list[Response]:
+    # invited, never opened: not a partial response, so never exported
+    invite(wave, instrument, "never.opened@example.org")
     return [
         _response(
             wave, instrument, code=4, submitted=True, page="open", answer="=cmd|' /C calc'!A0"

@@ -29,7 +29,8 @@ class WaveExportData:
 
 
 def wave_export_data(*, wave: Wave, partial: bool, open_answers: bool) -> WaveExportData:
-    """The wave's submitted responses (with ``partial``, every started one too), and the
+    """The wave's submitted responses (with ``partial``, every started one too: a
+    response created with an invitation that was never opened is not one), and the
     extras the export asks for, row for row."""
     matrix = wave_responses(wave=wave, submitted_only=not partial)
     if not partial and not open_answers:
@@ -40,10 +41,17 @@ def wave_export_data(*, wave: Wave, partial: bool, open_answers: bool) -> WaveEx
     opens: dict[str, list[str | None]] = {q: [None] * n for q in questions}
     pages: list[str | None] = [None] * n
     complete = np.ones(n, dtype=np.bool_)
+    started = np.ones(n, dtype=np.bool_)
     rows = Response.objects.filter(wave=wave)
     if not partial:
         rows = rows.filter(submitted_at__isnull=False)
-    fields = ["pk", "submitted_at", "last_page", *(["open_answers"] if questions else [])]
+    fields = [
+        "pk",
+        "submitted_at",
+        "last_page",
+        "started_at",
+        *(["open_answers"] if questions else []),
+    ]
     at = 0
     for row in rows.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
         pk = row[0]
@@ -55,12 +63,14 @@ def wave_export_data(*, wave: Wave, partial: bool, open_answers: bool) -> WaveEx
             continue  # written after the matrix was read
         complete[at] = row[1] is not None
         pages[at] = row[2] or None
+        started[at] = row[1] is not None or row[3] is not None or bool(row[2])
         if questions:
-            stored = row[3] or {}
+            stored = row[4] or {}
             for q in questions:
                 value = stored.get(q)
                 opens[q][at] = str(value) if value else None
-    return WaveExportData(
-        dataclasses.replace(matrix, complete=complete),
-        ExportExtras(opens, pages if partial else None),
-    )
+    matrix = dataclasses.replace(matrix, complete=complete)
+    extras = ExportExtras(opens, pages if partial else None)
+    if not started.all():
+        matrix, extras = matrix.subset(started), extras.subset(np.flatnonzero(started))
+    return WaveExportData(matrix, extras)
