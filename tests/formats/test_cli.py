@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pyreadstat
 import pytest
 
@@ -48,7 +49,9 @@ def test_export_dta_with_scores_and_weights(files: Path):
     assert "Warning: Stata variable labels hold 80 characters" in r.stdout
     assert "cit_com_1" in r.stdout
     df, _ = pyreadstat.read_dta(files / "w.dta")
-    assert len(df) == 500
+    complete = int(pl.read_parquet(files / "w.parquet").get_column("complete").sum())
+    assert 0 < complete < 500
+    assert len(df) == complete  # partial responses only with --partial
     assert {"index", "level", "weight"} <= set(df.columns)
     assert df["weight"].min() > 0
 

@@ -50,11 +50,12 @@ def demo(
     console.print(f"[bold]Survey (open link):[/] {result.open_link}")
     console.print(f"[bold]Personal link:[/]      {result.personal_link}")
     if serve:
-        from collabready.web.reports.services import report_jobs_abandon
+        from collabready.web.reports.services import export_jobs_abandon, report_jobs_abandon
 
         # Report jobs run on threads of this server; any left unfinished by an earlier
         # run will never finish: say so on their pages.
         report_jobs_abandon()
+        export_jobs_abandon()
         console.print(f"Serving on {base_url} (Ctrl+C to stop)")
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 

@@ -1,10 +1,10 @@
 """``collabready export`` and ``collabready codebook``: labelled microdata out, and its codebook.
 
 The export is built by :mod:`collabready.formats` (pure core) from the one
-loader: ``--data`` through :func:`collabready.analysis.load.read_responses`,
-``--wave`` through the web layer's adapter exactly as ``collabready report
---wave`` does (:func:`collabready.web.reporting.load_wave_for_report`,
-imported only then).
+loader: ``--data`` through :func:`collabready.analysis.load.from_frame`,
+``--wave`` through the web layer's adapter
+(:func:`collabready.web.reporting.load_wave_for_export`, imported only then),
+which reads the wave with the same loader as ``collabready report --wave``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from collabready.analysis.load import ResponseMatrix
+    from collabready.formats.export import ExportExtras
     from collabready.formats.labels import Shortened
     from collabready.stats import Margins
 
@@ -32,8 +33,22 @@ KEY_ENV = "COLLABREADY_EXPORT_ID_KEY"
 def _warn(notes: list[Shortened]) -> None:
     from rich.text import Text
 
+    from collabready.formats.labels import STATA_STRING_BYTES
     from collabready.formats.writers import LIMITS
 
+    texts = [n for n in notes if n.what.startswith("text")]
+    if texts:
+        names = ", ".join(dict.fromkeys(n.variable for n in texts))
+        console.print(
+            Text(
+                f"Warning: Stata strings hold {STATA_STRING_BYTES:,} bytes; shortened "
+                f"{len(texts)} open answer(s) of {names} with an ellipsis. The full texts are "
+                "in the Parquet, CSV, XLSX and SPSS exports.",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+    notes = [n for n in notes if not n.what.startswith("text")]
     if not notes:
         return
     fmt = notes[0].format
@@ -49,30 +64,48 @@ def _warn(notes: list[Shortened]) -> None:
 
 
 def _load(
-    data: Path | None, wave: str | None, version: str | None, margins: Path | None
-) -> tuple[ResponseMatrix, str, pl.DataFrame | Margins | None]:
-    """The matrix, the pseudonym scope and the margins to weight to (None: none)."""
-    from collabready.analysis.load import read_responses
+    data: Path | None,
+    wave: str | None,
+    version: str | None,
+    margins: Path | None,
+    *,
+    partial: bool,
+    open_answers: bool,
+) -> tuple[ResponseMatrix, ExportExtras, str, pl.DataFrame | Margins | None]:
+    """The matrix, its extras, the pseudonym scope and the margins to weight to (None: none)."""
+    from collabready.analysis.load import from_frame
+    from collabready.formats import read_table
+    from collabready.formats.export import extras_from_frame
 
     if (wave is None) == (data is None):
         raise UserError("give either --wave NAME or --data FILE")
     if wave is not None:
-        from collabready.web.reporting import load_wave_for_report
+        from collabready.web.reporting import load_wave_for_export
 
-        loaded = load_wave_for_report(wave)
-        if version is not None and loaded.instrument.version != version:
+        loaded = load_wave_for_export(wave, partial=partial, open_answers=open_answers)
+        if version is not None and loaded.responses.instrument.version != version:
             raise UserError(
                 f"--instrument-version {version}: wave {loaded.slug} was run with "
-                f"{loaded.instrument.key}; leave the option out with --wave"
+                f"{loaded.responses.instrument.key}; leave the option out with --wave"
             )
-        console.print(f"Wave {loaded.slug!r}: {len(loaded.responses):,} submitted responses")
+        what = "responses" if partial else "submitted responses"
+        console.print(f"Wave {loaded.slug!r}: {len(loaded.responses):,} {what}")
         chosen: pl.DataFrame | Margins | None = (
             _margins(margins) if margins is not None else loaded.margins
         )
-        return loaded.responses, f"wave:{loaded.slug}", chosen
+        return loaded.responses, loaded.extras, f"wave:{loaded.slug}", chosen
     assert data is not None
     inst = instrument(version)
-    return read_responses(data, inst), "", _margins(margins) if margins is not None else None
+    frame = read_table(data)
+    matrix = from_frame(frame, inst, source=str(data))
+    extras = extras_from_frame(frame, inst)
+    del frame
+    return matrix, extras, "", _margins(margins) if margins is not None else None
+
+
+def matrix_slug(scope: str) -> str:
+    """The wave's slug in a pseudonym scope ``wave:<slug>``."""
+    return scope.removeprefix("wave:")
 
 
 def _margins(path: Path) -> Margins:
@@ -113,6 +146,20 @@ def export(
             "--margins", help="Population margins CSV (variable, level, population_total)."
         ),
     ] = None,
+    open_answers: Annotated[
+        bool,
+        typer.Option(
+            "--open-answers",
+            help="Add the open answers (free text; formula cells neutralised in CSV and XLSX).",
+        ),
+    ] = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="Add the partial (unsubmitted) responses, with columns complete and last_page.",
+        ),
+    ] = False,
     language: Annotated[
         str, typer.Option("--language", help="Language of the labels: en or cy.")
     ] = "en",
@@ -146,7 +193,9 @@ def export(
     if id_key is not None and len(id_key.encode()) < MIN_KEY_BYTES:
         raise UserError(f"--id-key: at least {MIN_KEY_BYTES} characters, please")
     key = id_key.encode() if id_key is not None else secrets.token_bytes(32)
-    matrix, scope, chosen = _load(data, wave, instrument_version, margins)
+    matrix, extras, scope, chosen = _load(
+        data, wave, instrument_version, margins, partial=partial, open_answers=open_answers
+    )
     if weights and chosen is None:
         raise UserError(f"--weights: wave {wave} has no margins uploaded; give --margins")
     table = export_responses(
@@ -157,6 +206,9 @@ def export(
         scores=scores,
         margins=chosen if weights else None,
         source=str(data or f"wave {wave}"),
+        extras=extras,
+        open_answers=open_answers,
+        partial=partial,
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -169,6 +221,19 @@ def export(
         task = bar.add_task("Writing", total=table.height)
         notes = write_export(table, output, fmt, progress=lambda n: bar.advance(task, n))
     _warn(notes)
+    if wave is not None:
+        from collabready.web.reporting import record_export
+
+        flags = [
+            ("--scores", scores),
+            ("--weights", weights),
+            ("--open-answers", open_answers),
+            ("--partial", partial),
+        ]
+        given = [flag for flag, on in flags if on]
+        if language != "en":
+            given.append(f"--language {language}")
+        record_export(matrix_slug(scope), fmt=fmt, options=given, rows=table.height)
     if id_key is None:
         console.print(
             f"Pseudonymous ids use a fresh random key: they match no other export. Set {KEY_ENV} "

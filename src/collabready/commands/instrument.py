@@ -1,4 +1,4 @@
-"""``collabready instrument``: validate an instrument file, or show a questionnaire's outline."""
+"""``collabready instrument``: validate, show, and convert to and from XLSForm spreadsheets."""
 
 from __future__ import annotations
 
@@ -153,6 +153,66 @@ def show(
             EXIT_USAGE,
         )
     _out().print(outline(ins, language=language))
+
+
+@instrument_app.command("to-xlsform")
+def to_xlsform(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The XLSForm file to write (.xlsx).")
+    ],
+    version: Annotated[
+        str | None, typer.Option("--version", help="Bundled CRI version (default: latest).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Convert this instrument file instead.")
+    ] = None,
+) -> None:
+    """Write a questionnaire as an XLSForm spreadsheet (ODK, KoboToolbox), losslessly."""
+    from collabready.formats.xlsform import write_xlsform
+
+    if file is not None and version is not None:
+        raise _fail("give --version or --file, not both", EXIT_USAGE)
+    try:
+        ins = load_instrument(version, path=file)
+        write_xlsform(ins, output)
+    except UserError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    _out().print(f"Wrote {escape(ins.key)} as an XLSForm to {escape(str(output))}")
+
+
+@instrument_app.command("from-xlsform")
+def from_xlsform(
+    path: Annotated[Path, typer.Argument(help="The XLSForm spreadsheet (.xlsx).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The instrument file to write (.yaml).")
+    ],
+) -> None:
+    """Read an XLSForm spreadsheet as an instrument file; every problem by sheet, row, column."""
+    from collabready.formats.xlsform import document_yaml, read_xlsform
+
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise _fail(f"{output.name}: write the instrument as .yaml", EXIT_USAGE)
+    if not output.parent.is_dir():
+        raise _fail(f"{output}: the folder {output.parent} does not exist", EXIT_USAGE)
+    try:
+        result = read_xlsform(path, output_name=output.name)
+    except InstrumentNotFoundError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except InstrumentError as exc:
+        err = _err()
+        err.print(f"[bold red]invalid:[/] {escape(path.name)}")
+        for line in str(exc).splitlines():
+            err.print(escape(line))
+        raise typer.Exit(EXIT_INVALID) from None
+    tmp = output.with_name(f".{output.name}.partial")
+    try:
+        tmp.write_text(document_yaml(result.document, source=path.name), encoding="utf-8")
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _out().print(
+        f"[green]valid:[/] {escape(summary(result.instrument))}; wrote {escape(str(output))}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""File formats: response and score tables (Parquet, CSV)."""
+"""File formats: response and score tables (Parquet, CSV); the labelled exports, the
+codebook, imports from other survey tools (``imports``) and XLSForm (``xlsform``)."""
 
 from collabready.formats.responses import (
     check_output_table,

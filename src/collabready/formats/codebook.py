@@ -13,6 +13,10 @@ Codes (every export):
 
 In SPSS the missing codes are user-missing values; in Stata they are the
 extended missing values ``.a`` (don't know) and ``.b`` (no answer).
+
+Why this module is long: the variables of an export and the codebook that
+documents them are one definition, rendered three ways (JSON, Markdown,
+HTML); split, each rendering would need all of the definition back.
 """
 
 from __future__ import annotations
@@ -64,7 +68,15 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "respondent_id": {"en": "Respondent (pseudonymous id, stable within the wave)"},
     "organisation_id": {"en": "Organisation (pseudonymous id, stable within the wave)"},
     "weight": {"en": "Raking weight (to the population margins)"},
+    "complete": {"en": "Response complete (submitted)"},
+    "complete_no": {"en": "Partial (not submitted)"},
+    "complete_yes": {"en": "Complete (submitted)"},
+    "last_page": {"en": "Last page saved (partial responses)"},
 }
+
+#: The status columns of an export with partial responses (``--partial``).
+COMPLETE: Final = "complete"
+LAST_PAGE: Final = "last_page"
 
 
 def _word(key: str, language: str) -> str:
@@ -80,6 +92,8 @@ class Kind(StrEnum):
     LEVEL = "level"
     WEIGHT = "weight"
     TEXT = "text"
+    OPEN = "open"
+    STATUS = "status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +177,16 @@ def _score_label(instrument: Instrument, name: str, language: str) -> str:
 
 
 def export_variables(
-    instrument: Instrument, *, language: str = "en", scores: bool = False, weight: bool = False
+    instrument: Instrument,
+    *,
+    language: str = "en",
+    scores: bool = False,
+    weight: bool = False,
+    open_answers: bool = False,
+    partial: bool = False,
 ) -> tuple[Variable, ...]:
-    """The columns of an export, in order: ids, profile, items, then scores and weight."""
+    """The columns of an export, in order: ids, profile, items, then (as asked for) the
+    open answers, the partial-response status, the scores and the weight."""
     no_answer = _word("no_answer", language)
     out = [
         Variable("respondent_id", Kind.ID, _word("respondent_id", language)),
@@ -200,6 +221,36 @@ def export_variables(
                 measure="ordinal",
                 notes=f"scale {scale.id} ({scale.points} points); {notes.strip('; ')}"
                 + ("; REVERSE-CODED in scoring" if item.reverse else ""),
+            )
+        )
+    if open_answers:
+        for oq in instrument.open_questions:
+            out.append(
+                Variable(
+                    oq.id,
+                    Kind.OPEN,
+                    oq.text.get(language),
+                    notes=f"free text, at most {oq.max_length:,} characters; empty when not "
+                    "answered; in CSV and XLSX a text starting with = + - @, a tab or a "
+                    "carriage return gets a leading apostrophe",
+                )
+            )
+    if partial:
+        out.append(
+            Variable(
+                COMPLETE,
+                Kind.STATUS,
+                _word("complete", language),
+                values=((0, _word("complete_no", language)), (1, _word("complete_yes", language))),
+            )
+        )
+        out.append(
+            Variable(
+                LAST_PAGE,
+                Kind.STATUS,
+                _word("last_page", language),
+                notes="the page a partial response was last saved on (a profile, block or "
+                "section page, or open for the open questions); empty for a complete response",
             )
         )
     if scores:
@@ -256,7 +307,9 @@ def codebook(instrument: Instrument, *, language: str = "en") -> dict[str, Any]:
     are given where a format's limit made the written label shorter.
     """
     variables = []
-    for v in export_variables(instrument, language=language, scores=True, weight=True):
+    for v in export_variables(
+        instrument, language=language, scores=True, weight=True, open_answers=True, partial=True
+    ):
         entry: dict[str, Any] = {
             "name": v.name,
             "kind": v.kind.value,
@@ -273,6 +326,10 @@ def codebook(instrument: Instrument, *, language: str = "en") -> dict[str, Any]:
             entry["only_with"] = "--scores"
         if v.kind is Kind.WEIGHT:
             entry["only_with"] = "--weights"
+        if v.kind is Kind.OPEN:
+            entry["only_with"] = "--open-answers"
+        if v.kind is Kind.STATUS:
+            entry["only_with"] = "--partial"
         if v.stata_label != v.label:
             entry["stata_label"] = v.stata_label
         if v.spss_label != v.label:

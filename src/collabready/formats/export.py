@@ -16,16 +16,21 @@ key a pseudonym cannot be traced back. A respondent whose organisation is not
 known (an open-link response) has no ``organisation_id``. E-mail addresses and
 names are never read, so they cannot appear.
 
-Open answers and partial responses are not exported yet: the matrix holds
-neither.
+**Open answers and partial responses** (``--open-answers``, ``--partial``)
+are not in the matrix: they come beside it as :class:`ExportExtras`, one
+value per matrix row, from the same source (the file's columns, or the
+database through the web layer's export selector). Without ``partial`` only
+complete responses are exported; with it, partial ones too, with the columns
+``complete`` and ``last_page``. The raking weight is computed on the complete
+responses (a partial response has none), as the analysis does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
 import numpy as np
@@ -33,7 +38,14 @@ import polars as pl
 from numpy.typing import NDArray
 
 from collabready.errors import UserError
-from collabready.formats.codebook import NO_ANSWER_PROFILE, Kind, Variable, export_variables
+from collabready.formats.codebook import (
+    COMPLETE,
+    LAST_PAGE,
+    NO_ANSWER_PROFILE,
+    Kind,
+    Variable,
+    export_variables,
+)
 from collabready.instrument import Instrument
 
 if TYPE_CHECKING:
@@ -44,10 +56,12 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_KEY_BYTES",
     "ExportError",
+    "ExportExtras",
     "ExportSource",
     "ExportTable",
     "build_export",
     "export_responses",
+    "extras_from_frame",
     "pseudonyms",
 ]
 
@@ -89,6 +103,33 @@ def pseudonyms(
 
 
 @dataclass(frozen=True, slots=True)
+class ExportExtras:
+    """What an export can hold beyond the matrix, one value per matrix row.
+
+    ``open_answers`` maps an open question id to its answers (``None`` or ``""``:
+    not answered); ``last_page`` is the page each response was last saved on.
+    """
+
+    open_answers: Mapping[str, Sequence[str | None]] = field(default_factory=dict)
+    last_page: Sequence[str | None] | None = None
+
+    def check(self, n: int) -> None:
+        for name, column in self.open_answers.items():
+            if len(column) != n:
+                raise ExportError(f"open answers {name}: {len(column):,} values, not {n:,}")
+        if self.last_page is not None and len(self.last_page) != n:
+            raise ExportError(f"last pages: {len(self.last_page):,} values, not {n:,}")
+
+    def subset(self, rows: NDArray[np.intp]) -> ExportExtras:
+        """The extras of the matrix rows ``rows`` (as :meth:`ResponseMatrix.subset` keeps)."""
+        picked = rows.tolist()
+        return ExportExtras(
+            {k: [v[i] for i in picked] for k, v in self.open_answers.items()},
+            None if self.last_page is None else [self.last_page[i] for i in picked],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ExportTable:
     """A wave ready to write (see :func:`build_export`)."""
 
@@ -101,6 +142,7 @@ class ExportTable:
     id_key: bytes
     scope: str
     language: str
+    extras: ExportExtras = ExportExtras()
 
     @property
     def height(self) -> int:
@@ -142,7 +184,24 @@ class ExportTable:
                 cols.append(pl.select(pl.when(level > 0).then(level)).to_series().alias(v.name))
             elif v.kind is Kind.WEIGHT:
                 assert self.weights is not None
-                cols.append(pl.Series(v.name, self.weights[rows], dtype=pl.Float64))
+                cols.append(
+                    pl.Series(v.name, self.weights[rows], dtype=pl.Float64, nan_to_null=True)
+                )
+            elif v.kind is Kind.OPEN:
+                answers = self.extras.open_answers.get(v.name)
+                texts = [a or None for a in answers[rows]] if answers is not None else None
+                cols.append(pl.Series(v.name, texts or [None] * (stop - start), dtype=pl.Utf8))
+            elif v.name == COMPLETE:
+                cols.append(pl.Series(v.name, m.complete[rows].astype(np.int8), dtype=pl.Int8))
+            elif v.name == LAST_PAGE:
+                pages = self.extras.last_page
+                done = m.complete[rows].tolist()
+                last = (
+                    [None if c else (p or None) for p, c in zip(pages[rows], done, strict=True)]
+                    if pages is not None
+                    else [None] * (stop - start)
+                )
+                cols.append(pl.Series(v.name, last, dtype=pl.Utf8))
         return pl.DataFrame(cols)
 
 
@@ -176,8 +235,12 @@ def build_export(
     language: str = "en",
     scores: ScoreResult | None = None,
     weights: NDArray[np.float64] | None = None,
+    extras: ExportExtras | None = None,
+    open_answers: bool = False,
+    partial: bool = False,
 ) -> ExportTable:
-    """The export of ``matrix`` (scores and weights, if given, in the matrix's row order)."""
+    """The export of ``matrix`` (scores, weights and extras, if given, in the matrix's
+    row order); ``open_answers`` and ``partial`` add their columns."""
     if len(id_key) < MIN_KEY_BYTES:
         raise ExportError(f"the id key must be at least {MIN_KEY_BYTES} bytes long")
     if language not in matrix.instrument.languages:
@@ -190,8 +253,15 @@ def build_export(
         raise ExportError(f"scores for {len(scores):,} responses, not {n:,}")
     if weights is not None and weights.shape[0] != n:
         raise ExportError(f"weights for {weights.shape[0]:,} responses, not {n:,}")
+    extras = extras if extras is not None else ExportExtras()
+    extras.check(n)
     variables = export_variables(
-        matrix.instrument, language=language, scores=scores is not None, weight=weights is not None
+        matrix.instrument,
+        language=language,
+        scores=scores is not None,
+        weight=weights is not None,
+        open_answers=open_answers,
+        partial=partial,
     )
     return ExportTable(
         matrix.instrument,
@@ -203,6 +273,7 @@ def build_export(
         id_key,
         scope,
         language,
+        extras,
     )
 
 
@@ -215,9 +286,18 @@ def export_responses(
     scores: bool = False,
     margins: Margins | pl.DataFrame | None = None,
     source: str = "data",
+    extras: ExportExtras | None = None,
+    open_answers: bool = False,
+    partial: bool = False,
 ) -> ExportTable:
     """The export of ``matrix`` through the analysis pipeline: with ``scores`` the
-    score step's scores, with ``margins`` the weight step's raking weights."""
+    score step's scores, with ``margins`` the weight step's raking weights (of the
+    complete responses). Without ``partial``, partial responses are left out."""
+    extras = extras if extras is not None else ExportExtras()
+    extras.check(len(matrix))
+    if not partial and not matrix.complete.all():
+        kept = np.flatnonzero(matrix.complete)
+        matrix, extras = matrix.subset(matrix.complete), extras.subset(kept)
     score_result = None
     weight_values = None
     if scores or margins is not None:
@@ -227,9 +307,12 @@ def export_responses(
         prepared = prepare(matrix)
         score_result = prepared.scores if scores else None
         if margins is not None:
-            raking, _ = weight(prepared, margins, source=source)
+            complete = matrix.complete
+            weighted = prepared if complete.all() else prepare(matrix.subset(complete))
+            raking, _ = weight(weighted, margins, source=source)
             assert raking is not None
-            weight_values = raking.weights
+            weight_values = np.full(len(matrix), np.nan)
+            weight_values[complete] = raking.weights
     return build_export(
         matrix,
         id_key=id_key,
@@ -237,4 +320,22 @@ def export_responses(
         language=language,
         scores=score_result,
         weights=weight_values,
+        extras=extras,
+        open_answers=open_answers,
+        partial=partial,
     )
+
+
+def extras_from_frame(frame: pl.DataFrame, instrument: Instrument) -> ExportExtras:
+    """The open answers (columns named by open question id) and ``last_page`` of a
+    response file, in its row order (the order :func:`~collabready.analysis.load.from_frame`
+    keeps)."""
+    opens = {
+        oq.id: frame.get_column(oq.id).cast(pl.Utf8).to_list()
+        for oq in instrument.open_questions
+        if oq.id in frame.columns
+    }
+    pages = (
+        frame.get_column(LAST_PAGE).cast(pl.Utf8).to_list() if LAST_PAGE in frame.columns else None
+    )
+    return ExportExtras(opens, pages)

@@ -13,6 +13,7 @@ Stata variable label          80 characters            Stata's ``label variable`
 SPSS variable label           256 bytes (UTF-8)        ReadStat ``readstat_sav_write.c``
 SPSS value label              120 bytes (UTF-8)        ReadStat ``readstat_sav_write.c``
 Stata value label             integers only            Stata; every coded column is int
+Stata string value            2044 bytes (UTF-8)       pyreadstat (str#; fails on strL)
 ============================  =======================  ===============================
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "FORMULA_STARTS",
     "SPSS_VALUE_LABEL_BYTES",
     "SPSS_VARIABLE_LABEL_BYTES",
+    "STATA_STRING_BYTES",
     "STATA_VARIABLE_LABEL_CHARS",
     "Shortened",
     "fit_bytes",
@@ -34,6 +36,9 @@ __all__ = [
 ]
 
 STATA_VARIABLE_LABEL_CHARS: Final = 80
+#: The longest text pyreadstat writes as a Stata str# (Stata allows 2,045 bytes, but
+#: pyreadstat 1.3 turns 2,045 and more into a strL, which it then fails to write).
+STATA_STRING_BYTES: Final = 2044
 SPSS_VARIABLE_LABEL_BYTES: Final = 256
 SPSS_VALUE_LABEL_BYTES: Final = 120
 ELLIPSIS: Final = "…"

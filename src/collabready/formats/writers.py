@@ -29,12 +29,13 @@ from typing import Any, Final
 import polars as pl
 
 from collabready.errors import InputFileError
-from collabready.formats.codebook import Variable, codebook
+from collabready.formats.codebook import Kind, Variable, codebook
 from collabready.formats.export import ExportError, ExportSource
 from collabready.formats.labels import (
     FORMULA_STARTS,
     SPSS_VALUE_LABEL_BYTES,
     SPSS_VARIABLE_LABEL_BYTES,
+    STATA_STRING_BYTES,
     STATA_VARIABLE_LABEL_CHARS,
     Shortened,
     fit_bytes,
@@ -126,14 +127,31 @@ def _write_sav(table: ExportSource, tmp: Path) -> None:
     )
 
 
-def _write_dta(table: ExportSource, tmp: Path) -> None:
+def _fit_stata_text(series: pl.Series, v: Variable) -> tuple[pl.Series, list[Shortened]]:
+    """An open-answer column with every text fitted to Stata's string limit, and a note
+    for each shortened text (never cut silently)."""
+    texts = series.to_list()
+    notes: list[Shortened] = []
+    for row, text in enumerate(texts):
+        if text is not None and len(text.encode("utf-8")) > STATA_STRING_BYTES:
+            short = fit_bytes(text, STATA_STRING_BYTES)
+            notes.append(Shortened("dta", v.name, f"text of row {row + 1}", text, short))
+            texts[row] = short
+    return pl.Series(v.name, texts, dtype=pl.Utf8), notes
+
+
+def _write_dta(table: ExportSource, tmp: Path) -> list[Shortened]:
     import numpy as np
     import pyreadstat
 
     frame = table.frame(0, table.height)
     columns: dict[str, Any] = {}
+    notes: list[Shortened] = []
     for v in table.variables:
         series = frame.get_column(v.name)
+        if v.kind is Kind.OPEN:
+            series, shortened = _fit_stata_text(series, v)
+            notes += shortened
         if not v.coded:
             columns[v.name] = series.to_pandas()
             continue
@@ -163,6 +181,7 @@ def _write_dta(table: ExportSource, tmp: Path) -> None:
         variable_value_labels={v.name: _tagged(v) for v in coded},
         missing_user_values={v.name: [m.stata for m in v.missing] for v in coded if v.missing},
     )
+    return notes
 
 
 def _parquet_metadata(table: ExportSource) -> dict[bytes, bytes]:
@@ -261,7 +280,7 @@ def write_export(
             step(table.height)
         elif fmt == "dta":
             notes = _shorten_labels(table, "dta")
-            _write_dta(table, tmp)
+            notes += _write_dta(table, tmp)
             step(table.height)
         elif fmt == "parquet":
             _write_parquet(table, tmp, chunk_rows, step)

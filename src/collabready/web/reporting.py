@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from collabready.analysis.load import ResponseMatrix
+    from collabready.formats.export import ExportExtras
     from collabready.instrument import Instrument
 
 
@@ -76,6 +77,60 @@ def _check_database(wave: str) -> None:
             f"--wave {wave}: the database {db['NAME']} is not set up (or not migrated) for "
             "collabready; run `collabready-manage migrate` or `collabready demo --no-serve`"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class WaveForExport:
+    """A wave read for an export: its responses and what the matrix does not hold."""
+
+    slug: str
+    responses: ResponseMatrix
+    extras: ExportExtras
+    #: the margins uploaded for the wave (None: none uploaded)
+    margins: pl.DataFrame | None
+
+
+def load_wave_for_export(name: str, *, partial: bool, open_answers: bool) -> WaveForExport:
+    """The responses of the wave called ``name`` for ``collabready export --wave``."""
+    _setup_django()
+    _check_database(name)
+    from collabready.web.reports.selectors import wave_by_name, wave_margins
+    from collabready.web.surveys.selectors.exports import wave_export_data
+
+    wave = wave_by_name(name=name)
+    data = wave_export_data(wave=wave, partial=partial, open_answers=open_answers)
+    if len(data.matrix) == 0:
+        raise UserError(f"--wave {name}: no responses to export yet")
+    stored = wave_margins(wave=wave)
+    return WaveForExport(
+        slug=wave.slug,
+        responses=data.matrix,
+        extras=data.extras,
+        margins=stored.frame if stored is not None else None,
+    )
+
+
+def record_export(slug: str, *, fmt: str, options: list[str], rows: int) -> None:
+    """Record in the audit log an export of wave ``slug`` written by the command line."""
+    import getpass
+
+    from collabready.web.reports.services import export_record_cli
+    from collabready.web.surveys.models import Wave
+
+    export_record_cli(
+        wave=Wave.objects.get(slug=slug),
+        actor_label=f"command line ({getpass.getuser()})",
+        fmt=fmt,
+        options=options,
+        rows=rows,
+    )
+
+
+def open_database(wave: str) -> None:
+    """Set Django up for a command given ``--wave``, with a one-line error if the
+    database cannot be read (``collabready import`` uses it too)."""
+    _setup_django()
+    _check_database(wave)
 
 
 def load_wave_for_report(name: str) -> WaveForReport:

@@ -33,6 +33,22 @@ class InvitationUploadForm(forms.Form):
     )
 
 
+class ResponsesImportForm(forms.Form):
+    file = forms.FileField(
+        label="Responses (CSV or XLSX)",
+        help_text="The export of the other survey tool: a header row, then one response a row",
+    )
+    mapping = forms.FileField(
+        label="Mapping (YAML)",
+        help_text="Which column is which question, and what its values mean (see docs/imports.md)",
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: check the file and report what would be imported, without importing",
+        required=False,
+        initial=True,
+    )
+
+
 class MarginsUploadForm(forms.Form):
     file = forms.FileField(
         label="Population margins (CSV)",
@@ -62,3 +78,33 @@ class ReportForm(forms.Form):
         if data.get("kind") == "sector" and not data.get("sector"):
             self.add_error("sector", "Choose the sector to brief on")
         return data
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(
+        label="Format",
+        choices=(
+            ("sav", "SPSS (.sav)"),
+            ("dta", "Stata (.dta)"),
+            ("parquet", "Parquet"),
+            ("csv", "CSV"),
+            ("xlsx", "Excel (.xlsx)"),
+        ),
+    )
+    scores = forms.BooleanField(label="Add the scores and the readiness level", required=False)
+    weights = forms.BooleanField(
+        label="Add the raking weight (needs the wave's margins)", required=False
+    )
+    open_answers = forms.BooleanField(label="Add the open answers (free text)", required=False)
+    partial = forms.BooleanField(
+        label="Add the partial responses, with the last page each reached", required=False
+    )
+    language = forms.ChoiceField(label="Language of the labels")
+
+    def __init__(
+        self, data: Mapping[str, object] | None = None, *, languages: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(data)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)  # declared so above
+        language.choices = languages

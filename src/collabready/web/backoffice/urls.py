@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from collabready.web.backoffice import views, views_reports
+from collabready.web.backoffice import views, views_exports, views_imports, views_reports
 
 app_name = "backoffice"
 
@@ -15,10 +15,16 @@ urlpatterns = [
     path("waves/<int:wave_id>/", views.wave_detail, name="wave_detail"),
     path("waves/<int:wave_id>/invitations/", views.invitations_upload, name="invitations_upload"),
     path("waves/<int:wave_id>/send/", views.invitations_send_view, name="invitations_send"),
+    path(
+        "waves/<int:wave_id>/import/", views_imports.responses_import_view, name="responses_import"
+    ),
     path("waves/<int:wave_id>/close/", views.wave_close_view, name="wave_close"),
     path("waves/<int:wave_id>/open-link/", views.wave_open_link_view, name="wave_open_link"),
     path("waves/<int:wave_id>/reports/", views_reports.reports, name="reports"),
     path("waves/<int:wave_id>/margins/", views_reports.margins_upload, name="margins_upload"),
+    path("waves/<int:wave_id>/exports/", views_exports.exports, name="exports"),
+    path("exports/<int:job_id>/", views_exports.export_job, name="export_job"),
+    path("exports/<int:job_id>/download/", views_exports.export_download, name="export_download"),
     path("reports/<int:job_id>/", views_reports.report_job, name="report_job"),
     path("reports/<int:job_id>/download/", views_reports.report_download, name="report_download"),
     path("reports/<int:job_id>/view/", views_reports.report_view, name="report_view"),

@@ -80,3 +80,70 @@ class ReportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ExportJob(models.Model):
+    """One microdata export run in the background (``exports.export_job_run``): the
+    options asked for, how far it got, the file. Its creation is in the audit log."""
+
+    class Format(models.TextChoices):
+        SAV = "sav", "SPSS (.sav)"
+        DTA = "dta", "Stata (.dta)"
+        PARQUET = "parquet", "Parquet"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+
+    Status = ReportJob.Status
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="export_jobs")
+    format = models.CharField(max_length=8, choices=Format.choices)
+    scores = models.BooleanField(default=False)
+    weights = models.BooleanField(default=False)
+    open_answers = models.BooleanField(default=False)
+    partial = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(
+        max_length=20, choices=ReportJob.Status.choices, default=ReportJob.Status.QUEUED
+    )
+    step = models.CharField(max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    #: The finished file, relative to ``COLLABREADY_REPORTS_DIR``.
+    file_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_job_progress_percent"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"export of {self.wave.slug} as {self.format}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ReportJob.Status.SUCCEEDED, ReportJob.Status.FAILED)
+
+    @property
+    def options(self) -> list[str]:
+        """The options, as the command line spells them."""
+        flags = [
+            ("--scores", self.scores),
+            ("--weights", self.weights),
+            ("--open-answers", self.open_answers),
+            ("--partial", self.partial),
+        ]
+        chosen = [name for name, on in flags if on]
+        if self.language != "en":
+            chosen.append(f"--language {self.language}")
+        return chosen

@@ -18,7 +18,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from collabready.web.reports.errors import UnknownWaveError
-from collabready.web.reports.models import ReportJob, WaveMargins
+from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Invitation, Response, Wave
 
@@ -102,3 +102,7 @@ def wave_sector_choices(*, wave: Wave) -> list[tuple[str, str]]:
 
 def report_jobs_for_wave(*, wave: Wave, limit: int = 50) -> list[ReportJob]:
     return list(ReportJob.objects.filter(wave=wave).select_related("created_by")[:limit])
+
+
+def export_jobs_for_wave(*, wave: Wave, limit: int = 50) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(wave=wave).select_related("created_by")[:limit])

@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from collabready.errors import UserError
+from collabready.web.audit.services import audit_record
 from collabready.web.reports.errors import WaveMarginsError
-from collabready.web.reports.models import ReportJob, WaveMargins
+from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.reports.selectors import content_sha256
-from collabready.web.reports.tasks import run_report_job
+from collabready.web.reports.tasks import run_export_job, run_report_job
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
 
@@ -138,3 +139,93 @@ def report_job_file(job: ReportJob) -> Path | None:
         return None
     path = Path(settings.COLLABREADY_REPORTS_DIR) / Path(job.file_name).name
     return path if path.is_file() else None
+
+
+def export_job_create(
+    *,
+    wave: Wave,
+    fmt: str,
+    scores: bool = False,
+    weights: bool = False,
+    open_answers: bool = False,
+    partial: bool = False,
+    language: str = "en",
+    user: User | AnonymousUser | None = None,
+) -> ExportJob:
+    """Record an export job and its audit event in one transaction; enqueue it on commit."""
+    if fmt not in ExportJob.Format.values:
+        raise UserError(
+            f"export format {fmt!r}: choose one of {', '.join(ExportJob.Format.values)}"
+        )
+    instrument = instrument_get(wave.instrument_key)
+    if language not in instrument.languages:
+        raise UserError(
+            f"language {language!r}: {instrument.key} has {', '.join(instrument.languages)}"
+        )
+    if weights and not WaveMargins.objects.filter(wave=wave).exists():
+        raise UserError(
+            "the wave has no margins uploaded, so there is no weight to export: upload them "
+            "on the reports page, or export without the weights"
+        )
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            wave=wave,
+            format=fmt,
+            scores=scores,
+            weights=weights,
+            open_answers=open_answers,
+            partial=partial,
+            language=language,
+            created_by=_staff(user),
+            step="Waiting to start",
+        )
+        audit_record(
+            "export.create",
+            actor=user,
+            obj=job,
+            wave=wave.slug,
+            format=fmt,
+            options=job.options,
+        )
+    job_id = job.pk
+    transaction.on_commit(lambda: run_export_job.enqueue(job_id))
+    return job
+
+
+def export_jobs_abandon(*, reason: str = "the server stopped before the job finished") -> int:
+    """Mark export jobs left queued or running by a previous server process as failed."""
+    return ExportJob.objects.filter(
+        status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
+    ).update(
+        status=ReportJob.Status.FAILED,
+        error=f"Not finished: {reason}. Start the export again.",
+        finished_at=timezone.now(),
+    )
+
+
+def export_job_download(*, job: ExportJob, user: User | AnonymousUser | None) -> Path | None:
+    """The finished file of an export job (None: none), its download recorded in the audit log."""
+    if job.status != ReportJob.Status.SUCCEEDED or not job.file_name:
+        return None
+    path = Path(settings.COLLABREADY_REPORTS_DIR) / Path(job.file_name).name
+    if not path.is_file():
+        return None
+    audit_record("export.download", actor=user, obj=job, wave=job.wave.slug, format=job.format)
+    return path
+
+
+def export_record_cli(
+    *, wave: Wave, actor_label: str, fmt: str, options: list[str], rows: int
+) -> None:
+    """Record an export of ``wave`` written by ``collabready export --wave``."""
+    audit_record(
+        "export.create",
+        actor_label=actor_label,
+        object_type="surveys.wave",
+        object_id=wave.pk,
+        wave=wave.slug,
+        format=fmt,
+        options=options,
+        rows=rows,
+        via="command line",
+    )

@@ -15,3 +15,11 @@ VEGA_STATIC_DIR = "build/vega/"
 def run_report_job(job_id: int) -> None:
     """Generate the report of a :class:`ReportJob`; progress and errors go to its row."""
     report_job_run(job_id, assets_url=static(VEGA_STATIC_DIR))
+
+
+@task()
+def run_export_job(job_id: int) -> None:
+    """Write the export of an :class:`ExportJob`; progress and errors go to its row."""
+    from collabready.web.reports.exports import export_job_run
+
+    export_job_run(job_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -63,6 +64,34 @@ class Invitation(models.Model):
         return f"{self.email} ({self.wave.slug})"
 
 
+class ImportBatch(models.Model):
+    """One file of responses imported from another survey tool (``services.imports``).
+
+    Its responses point to it (``Response.import_batch``); ``sha256`` is the
+    source file's, and a file is imported into a wave at most once.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="import_batches")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    mapping_sha256 = models.CharField(max_length=64)
+    response_count = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    imported_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("wave", "pk")
+        constraints = (
+            models.UniqueConstraint(fields=("wave", "sha256"), name="import_batch_unique_file"),
+        )
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name} into {self.wave.slug} ({self.response_count})"
+
+
 class Response(models.Model):
     """One respondent's answers to one wave.
 
@@ -87,6 +116,14 @@ class Response(models.Model):
     last_page = models.CharField(max_length=60, blank=True)
     version = models.PositiveIntegerField(default=0)
     synthetic = models.BooleanField(default=False)
+    #: The import this response came from (``None``: answered here).
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

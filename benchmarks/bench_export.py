@@ -1,0 +1,202 @@
+"""Exports of a wave of 1,000,000 responses from PostgreSQL: Parquet and SPSS, time and memory.
+
+    .venv/bin/python -m benchmarks.bench_export [--responses 1000000]
+        [--formats parquet,sav] [--time-limit 1800]
+
+Targets: Parquet at most 10 s, SPSS ``.sav`` at most 30 s, peak memory at most
+1.5 GB; the same-run baseline is the time to read the wave into the response
+matrix (``selectors.responses.wave_responses``, the loader every export and
+report reads through).
+
+Needs PostgreSQL 15 on 127.0.0.1:5432 (trust authentication, user ``postgres``).
+The set-up is the one of :mod:`benchmarks.bench_readiness` (its functions are
+reused): a database ``collabready_bench_<pid>``, ``migrate``, a wave of the
+bundled CRI, ``--responses`` complete synthetic responses bulk-loaded with one
+COPY, ``VACUUM ANALYZE``. Everything is removed at the end, also after an error,
+Ctrl-C or the time limit.
+
+Each measurement is a **separate process**, so that its peak memory (the
+child's maximum resident set size, from ``os.wait4``) is its own and not the
+set-up's:
+
+- **baseline**: Django set up, then ``wave_responses(wave=...)`` (the matrix);
+- **each format**: the real command, ``collabready export --wave bench
+  --format F -o FILE`` (load, build the export table, write), timed from start
+  to exit.
+
+The figures are printed, never asserted (tests never assert on time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._util import header
+from benchmarks.bench_readiness import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    Resources,
+    TimeLimitError,
+    copy_responses,
+    create_database,
+    settings_env,
+    step,
+    stored_rows,
+    synthetic_submitted,
+)
+
+TARGETS = {"parquet": 10.0, "sav": 30.0}
+TARGET_PEAK_MB = 1536
+MAX_RESPONSES = 2_000_000
+FORMATS = ("parquet", "sav", "dta", "csv", "xlsx")
+
+_BASELINE = """
+import time, django
+django.setup()
+from collabready.web.surveys.models import Wave
+from collabready.web.surveys.selectors.responses import wave_responses
+wave = Wave.objects.get(slug="bench")
+t0 = time.perf_counter()
+matrix = wave_responses(wave=wave)
+print(f"{time.perf_counter() - t0:.3f} {len(matrix)}")
+"""
+
+
+def set_up(responses: int, res: Resources) -> None:
+    """Create the database and load ``responses`` submitted responses with one COPY."""
+    import django
+
+    res.database = f"collabready_bench_{os.getpid()}"
+    res.data_dir = Path(tempfile.mkdtemp(prefix="collabready-bench-export-"))
+    (res.data_dir / "static").mkdir()
+    os.environ.update(settings_env(res.database, res.data_dir))
+    print(f"set-up ({responses:,} responses; database {res.database} on {PG_HOST}):")
+    with step("create the database"):
+        create_database(res.database)
+    django.setup()
+    res.django_ready = True
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from collabready.web.surveys.instruments import instrument_latest
+    from collabready.web.surveys.models import Response
+    from collabready.web.surveys.services.waves import wave_create
+
+    with step("migrate"):
+        call_command("migrate", interactive=False, verbosity=0)
+    instrument = instrument_latest()
+    now = timezone.now()
+    wave = wave_create(
+        slug="bench",
+        name="Benchmark wave",
+        instrument_key=instrument.key,
+        opens_at=now - timedelta(days=30),
+        closes_at=now + timedelta(days=30),
+        privacy_notice="A benchmark wave of synthetic responses.",
+    )
+    with step(f"generate {responses:,} complete synthetic responses"):
+        frame = synthetic_submitted(responses, instrument)
+    with step("to the stored layout (answer and profile bytes)"):
+        rows = stored_rows(frame, instrument)
+    del frame
+    dsn = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={res.database}"
+    with step(f"COPY {responses:,} submitted responses"):
+        copy_responses(dsn, wave.pk, rows)
+    del rows
+    with step("VACUUM ANALYZE the response table"), connection.cursor() as cur:
+        cur.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
+    connection.close()
+
+
+def run_child(argv: list[str]) -> tuple[float, int, str]:
+    """Run ``argv``; its wall time (s), its peak RSS (MB) and its output."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
+    )
+    assert child.stdout is not None
+    output = child.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - t0
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}):\n{output}")
+    return elapsed, usage.ru_maxrss // 1024, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--formats", default="parquet,sav", help="comma-separated")
+    parser.add_argument("--time-limit", type=int, default=1800, help="seconds, then stop")
+    args = parser.parse_args()
+    if not 1_000 <= args.responses <= MAX_RESPONSES:
+        parser.error(f"--responses must be 1,000 to {MAX_RESPONSES:,}")
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if not formats or any(f not in FORMATS for f in formats):
+        parser.error(f"--formats: some of {', '.join(FORMATS)}")
+    if not 60 <= args.time_limit <= 4 * 3600:
+        parser.error("--time-limit must be 60 s to 4 h")
+
+    def stop(signum: int, _frame: Any) -> None:
+        if signum == signal.SIGALRM:
+            raise TimeLimitError(f"stopped at the time limit of {args.time_limit} s")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.signal(signal.SIGTERM, stop)
+    signal.alarm(args.time_limit)
+    header(
+        f"exports of a wave of {args.responses:,} responses "
+        f"(PostgreSQL at {PG_HOST}:{PG_PORT}), each run in its own process"
+    )
+    res = Resources()
+    try:
+        set_up(args.responses, res)
+        assert res.data_dir is not None
+        os.environ["COLLABREADY_EXPORT_ID_KEY"] = "benchmark key, thrown away after the run"
+        base, base_mb, out = run_child([sys.executable, "-c", _BASELINE])
+        load_s, loaded = out.split()[-2:]
+        print(
+            f"baseline, read the wave into the matrix ({int(loaded):,} responses): "
+            f"{float(load_s):.2f} s (process {base:.2f} s, peak {base_mb:,} MB)"
+        )
+        cli = [sys.executable, "-c", "from collabready.cli import main; main()"]
+        columns = ("wall time", "target", "vs load", "peak RSS", "file")
+        print(f"{'format':<8} " + " ".join(f"{c:>10}" for c in columns))
+        for fmt in formats:
+            target = res.data_dir / f"bench.{fmt}"
+            wall, peak, _ = run_child(
+                [*cli, "export", "--wave", "bench", "--format", fmt, "-o", str(target)]
+            )
+            size = target.stat().st_size / 1e6
+            goal = f"{TARGETS[fmt]:.0f} s" if fmt in TARGETS else "–"
+            verdict = "" if fmt not in TARGETS else (" ok" if wall <= TARGETS[fmt] else " OVER")
+            memory = " ok" if peak <= TARGET_PEAK_MB else " OVER"
+            print(
+                f"{fmt:<8} {wall:>8.2f} s {goal:>8} {wall / float(load_s):>7.1f}x "
+                f"{peak:>7,} MB {size:>7.1f} MB{verdict}{memory}",
+                flush=True,
+            )
+            target.unlink()
+    except TimeLimitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(3) from None
+    finally:
+        res.close()
+
+
+if __name__ == "__main__":
+    main()
