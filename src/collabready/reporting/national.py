@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from collabready.analysis.data import AnalysisData, label_for, prepare, variable_title
+from collabready.analysis.enablers import AGREE_ABOVE
 from collabready.analysis.gate import protect_counts
 from collabready.analysis.load import ResponseMatrix, as_matrix
 from collabready.analysis.pattern import SECTION_COLUMNS, pattern_statuses
@@ -25,6 +26,7 @@ from collabready.analysis.steps import Step, no_step
 from collabready.analysis.wave import WaveAnalysis, analyse_wave
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
+from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.elements import (
     breakdown_chart,
     breakdown_table,
@@ -38,6 +40,7 @@ from collabready.reporting.elements import (
 from collabready.reporting.model import (
     Cell,
     CellStatus,
+    Chart,
     DefinitionList,
     FindingList,
     Paragraph,
@@ -426,9 +429,35 @@ def _environment(a: WaveAnalysis) -> Section:
                 "that staff have for collaboration. The operating environment (regulation, "
                 "funding, accountability, performance management) can help or hinder."
             ),
-            FindingList((findings.environment_hinders(a),)),
+            FindingList((findings.staff_unsupported(a), findings.environment_hinders(a))),
             overall_table,
+            *_enabler_components(a),
             chart,
+        ),
+    )
+
+
+def _enabler_components(a: WaveAnalysis) -> tuple[Paragraph | Chart, ...]:
+    """The share agreeing with each enabler component (none when the instrument has none)."""
+    if not a.enablers:
+        return ()
+    points = [Point(label=s.title, estimate=s.share, status=s.status) for s in a.enablers]
+    return (
+        Paragraph(
+            "The enablers score is the mean of its components. For each component, the chart "
+            "gives the share of respondents who agree with its statements on average (a "
+            f"component score above {AGREE_ABOVE:.0f} out of 100, reverse-worded statements "
+            "flipped), with its 95% confidence interval (logit interval, design-based)."
+        ),
+        estimate_chart(
+            chart_id="enabler-components",
+            title="Agreeing that staff are supported and equipped, by enabler",
+            points=points,
+            label_title="Enabler",
+            axis_title="Agreeing (% of respondents)",
+            domain=(0.0, 100.0),
+            k=a.k,
+            what="share agreeing",
         ),
     )
 
