@@ -248,7 +248,13 @@ class _SafeLinks(Treeprocessor):
                     del el.attrib[attr]
 
 
-def markdown_note(text: str, *, title: str = "Roundtable note") -> Section:
+def markdown_note(
+    text: str,
+    *,
+    title: str = "Roundtable note",
+    section_id: str = "roundtable",
+    appendix: bool = True,
+) -> Section:
     """A user's Markdown note as an appendix; raw HTML in it is shown as text.
 
     Links keep their target only when it is http, https, mailto, or relative
@@ -261,7 +267,7 @@ def markdown_note(text: str, *, title: str = "Roundtable note") -> Section:
     # after "unescape" (priority 0), so escaped characters are back in the URLs
     converter.treeprocessors.register(_SafeLinks(converter), "safe_links", -10)
     html = converter.convert(text)
-    return Section("roundtable", title, (RawHtml(html),), appendix=True)
+    return Section(section_id, title, (RawHtml(html),), appendix=appendix)
 
 
 def make_stamp(

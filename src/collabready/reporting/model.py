@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from collabready.analysis.gate import CellStatus, Estimate, fmt_number
+from collabready.reporting.logo import Logo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -233,6 +234,10 @@ class Report:
     stamp: Stamp
     language: str = "en"
     keywords: tuple[str, ...] = field(default=())
+    #: a checked logo for the cover (:func:`collabready.reporting.logo.read_logo`)
+    logo: Logo | None = None
+    #: a draft (during fieldwork): labelled as such on the cover and on every page
+    draft: bool = False
 
     def walk(self) -> tuple[Section, ...]:
         out: list[Section] = []

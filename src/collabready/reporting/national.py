@@ -10,6 +10,7 @@ the report prints them, all reading one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,6 +25,7 @@ from collabready.analysis.pattern import SECTION_COLUMNS, pattern_statuses
 from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.steps import Step, no_step
 from collabready.analysis.wave import WaveAnalysis, analyse_wave
+from collabready.analysis.weighting import collapse_margins
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
 from collabready.reporting.charts import Point, estimate_chart
@@ -37,6 +39,7 @@ from collabready.reporting.elements import (
     p_value,
     suppression_note,
 )
+from collabready.reporting.logo import Logo
 from collabready.reporting.model import (
     Cell,
     CellStatus,
@@ -64,6 +67,11 @@ class Fieldwork:
     invited: tuple[tuple[str, int], ...] = ()
 
 
+#: The national report's title and subtitle unless the options give others.
+DEFAULT_TITLE = "The State of Collaboration"
+DEFAULT_SUBTITLE = "How ready are we to work together?"
+
+
 def national_report(
     *,
     responses: ResponseMatrix | pl.DataFrame,
@@ -72,7 +80,12 @@ def national_report(
     k: int = DEFAULT_K,
     roundtable: str | None = None,
     fieldwork: Fieldwork | None = None,
-    title: str = "The State of Collaboration",
+    title: str = DEFAULT_TITLE,
+    subtitle: str = DEFAULT_SUBTITLE,
+    foreword: str | None = None,
+    logo: Logo | None = None,
+    draft: bool = False,
+    merge_levels: Mapping[tuple[str, str], str] | None = None,
     data_sha256: str | None = None,
     margins_sha256: str | None = None,
     generated_at: datetime | None = None,
@@ -83,13 +96,30 @@ def national_report(
     ``margins`` is a table in the margins-file layout (variable, level,
     population_total) or :class:`collabready.stats.Margins` (as
     :func:`collabready.stats.read_margins_csv` returns); ``None`` leaves the
-    sample unweighted.
+    sample unweighted. ``merge_levels`` maps a margin ``(variable, level)``
+    with no respondents yet to the level it is merged into
+    (:func:`~collabready.analysis.weighting.collapse_margins`). ``foreword`` and
+    ``roundtable`` are Markdown, sanitised (:func:`appendices.markdown_note`).
+    A ``draft`` is labelled as such on its cover and on every page.
     """
     step("score")
     data = prepare(as_matrix(responses, instrument))
+    merged = dict(merge_levels or {})
+    if merged and margins is not None:
+        margins = collapse_margins(margins, merged)
     analysis = analyse_wave(data=data, margins=margins, k=k, step=step)
     step("charts")
     fw = fieldwork or Fieldwork()
+    extra: list[tuple[str, str]] = [("Wave", fw.wave_name)] if fw.wave_name else []
+    if merged and margins is not None:
+        extra.append(
+            (
+                "Margin levels merged",
+                "; ".join(f"{v}: {lv} into {into}" for (v, lv), into in merged.items()),
+            )
+        )
+    if draft:
+        extra.append(("Status", "draft, during fieldwork"))
     stamp = appendices.make_stamp(
         instrument=instrument,
         data_sha256=data_sha256 or data.matrix.sha256,
@@ -97,10 +127,20 @@ def national_report(
         margins=analysis.weighting.margins if analysis.weighting else (),
         margins_sha256=margins_sha256,
         generated_at=generated_at,
-        extra=((("Wave", fw.wave_name),) if fw.wave_name else ()),
+        extra=tuple(extra),
     )
     weights = analysis.design.weights if analysis.weighting else None
     sections = (
+        *(
+            (
+                appendices.markdown_note(
+                    foreword, title="Foreword", section_id="foreword", appendix=False
+                ),
+            )
+            if foreword
+            else ()
+        ),
+        *((_draft_notice(analysis),) if draft else ()),
         _summary(analysis),
         _methodology(analysis, fw),
         _index(analysis),
@@ -115,9 +155,6 @@ def national_report(
         *((appendices.markdown_note(roundtable),) if roundtable else ()),
         appendices.stamp_section(stamp),
     )
-    subtitle = "How ready are we to work together?"
-    if fw.wave_name:
-        subtitle = f"{fw.wave_name}: {subtitle[0].lower()}{subtitle[1:]}"
     return Report(
         kind=ReportKind.NATIONAL,
         title=title,
@@ -125,6 +162,27 @@ def national_report(
         sections=sections,
         stamp=stamp,
         keywords=("collaboration", "public services", "readiness", instrument.key),
+        logo=logo,
+        draft=draft,
+    )
+
+
+def _draft_notice(a: WaveAnalysis) -> Section:
+    weighted = (
+        "weighted to the population margins"
+        if a.weighting
+        else "unweighted: the sample is not yet weighted to the population"
+    )
+    return Section(
+        "draft",
+        "Draft",
+        (
+            Paragraph(
+                f"This is a draft made during fieldwork, from the {a.n:,} responses submitted "
+                f"so far ({weighted}). Its figures will change as responses arrive; do not "
+                "publish or quote them."
+            ),
+        ),
     )
 
 
@@ -654,4 +712,4 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
     )
 
 
-__all__ = ["AnalysisData", "Fieldwork", "national_report"]
+__all__ = ["DEFAULT_SUBTITLE", "DEFAULT_TITLE", "AnalysisData", "Fieldwork", "national_report"]
