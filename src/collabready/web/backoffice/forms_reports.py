@@ -61,6 +61,7 @@ class ReportForm(forms.Form):
         min_value=DEFAULT_K,
         max_value=1000,
         initial=DEFAULT_K,
+        required=False,
     )
     logo = forms.FileField(
         label="Logo (optional)",
