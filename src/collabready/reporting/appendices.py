@@ -97,9 +97,7 @@ def sample_profile(
                 )
             )
         title = variable_title(var)
-        notes = []
-        if any(s is not CellStatus.PUBLISHED for s in status):
-            notes.append(f"[c] suppressed: fewer than {k} respondents, or recoverable from others.")
+        notes: list[str] = []
         tables.append(
             Table(
                 id=f"profile-{var}",

@@ -47,6 +47,7 @@ __all__ = [
     "Stamp",
     "Table",
     "fmt_number",
+    "withheld_notes",
 ]
 
 
@@ -108,6 +109,22 @@ class Cell:
         return Cell(text=SUPPRESSED_MARK, value=None, status=status)
 
 
+def withheld_notes(*, primary: list[str], secondary: list[str], k: int) -> tuple[str, ...]:
+    """The notes that say why figures are withheld (``[c]``), one per reason."""
+    notes = []
+    if primary:
+        notes.append(
+            f"{SUPPRESSED_MARK} withheld because fewer than {k} respondents are behind the "
+            f"figures: {'; '.join(primary)}."
+        )
+    if secondary:
+        notes.append(
+            f"{SUPPRESSED_MARK} withheld so that a figure on fewer than {k} respondents cannot "
+            f"be worked out from the total and the other figures: {'; '.join(secondary)}."
+        )
+    return tuple(notes)
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A table whose first column labels the rows.
@@ -126,6 +143,30 @@ class Table:
     @property
     def n_suppressed(self) -> int:
         return sum(c.suppressed for row in self.rows for c in row)
+
+    @property
+    def withheld_notes(self) -> tuple[str, ...]:
+        """Why figures are withheld, naming the rows: below k, or so that another cannot
+        be worked out (complementary suppression), from each cell's status."""
+        if self.k is None:
+            return ()
+        rows: dict[CellStatus, list[str]] = {
+            CellStatus.SUPPRESSED_PRIMARY: [],
+            CellStatus.SUPPRESSED_SECONDARY: [],
+        }
+        for row in self.rows:
+            statuses = {c.status for c in row if c.suppressed}
+            labels = [c.text for c in row[:2] if c.status is None and c.text]
+            name = ", ".join(labels) or "a row"
+            for status in (CellStatus.SUPPRESSED_PRIMARY, CellStatus.SUPPRESSED_SECONDARY):
+                if status in statuses:
+                    rows[status].append(name)
+                    break
+        return withheld_notes(
+            primary=rows[CellStatus.SUPPRESSED_PRIMARY],
+            secondary=rows[CellStatus.SUPPRESSED_SECONDARY],
+            k=self.k,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The table as printed (suppressed cells as ``None``), one row per table row."""
@@ -148,6 +189,8 @@ class Chart:
     spec: Mapping[str, Any]
     svg: str
     table: Table
+    #: what the chart leaves out and why (withheld figures), printed under it
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

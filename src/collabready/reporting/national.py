@@ -37,7 +37,6 @@ from collabready.reporting.elements import (
     estimates_chart,
     estimates_table,
     p_value,
-    suppression_note,
 )
 from collabready.reporting.logo import Logo
 from collabready.reporting.model import (
@@ -140,8 +139,7 @@ def national_report(
             if foreword
             else ()
         ),
-        *((_draft_notice(analysis),) if draft else ()),
-        _summary(analysis),
+        _summary(analysis, draft=draft),
         _methodology(analysis, fw),
         _index(analysis),
         _gap(analysis),
@@ -167,26 +165,20 @@ def national_report(
     )
 
 
-def _draft_notice(a: WaveAnalysis) -> Section:
+def _draft_notice(a: WaveAnalysis) -> Paragraph:
     weighted = (
         "weighted to the population margins"
         if a.weighting
         else "unweighted: the sample is not yet weighted to the population"
     )
-    return Section(
-        "draft",
-        "Draft",
-        (
-            Paragraph(
-                f"This is a draft made during fieldwork, from the {a.n:,} responses submitted "
-                f"so far ({weighted}). Its figures will change as responses arrive; do not "
-                "publish or quote them."
-            ),
-        ),
+    return Paragraph(
+        f"Draft: this report was made during fieldwork, from the {a.n:,} responses submitted "
+        f"so far ({weighted}). Its figures will change as responses arrive; do not publish "
+        "or quote them."
     )
 
 
-def _summary(a: WaveAnalysis) -> Section:
+def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
     fl = FindingList(findings.key_findings(a))
     weighted = "weighted to the population" if a.weighting else "unweighted"
     intro = Paragraph(
@@ -195,7 +187,8 @@ def _summary(a: WaveAnalysis) -> Section:
         "an estimate with its 95% confidence interval; a finding is stated only where the "
         "data support it at the 5% level."
     )
-    return Section("summary", "Executive summary", (intro, fl))
+    head = (_draft_notice(a),) if draft else ()
+    return Section("summary", "Executive summary", (*head, intro, fl))
 
 
 def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
@@ -307,7 +300,7 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
         "Response rates by sector",
         ("Sector", "Invited", "Responded", "Response rate (%)"),
         tuple(rows),
-        (suppression_note(a.k),) if any(s is not CellStatus.PUBLISHED for s in status) else (),
+        (),
         a.k,
     )
 
@@ -315,7 +308,6 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
 def _margins_table(a: WaveAnalysis) -> Table:
     assert a.weighting is not None
     rows = []
-    any_hidden = False
     for var in a.weighting.variables:
         levels = [(lv, t) for v, lv, t in a.weighting.margins if v == var]
         values = a.data.profile[var]
@@ -327,7 +319,6 @@ def _margins_table(a: WaveAnalysis) -> Table:
             label = Cell.label(f"{variable_title(var)}: {label_for(a.data.instrument, var, lv)}")
             total_cell = Cell(f"{total:,.0f}", total, CellStatus.PUBLISHED)
             if st is not CellStatus.PUBLISHED:
-                any_hidden = True
                 st_cell = st
                 rows.append((label, total_cell, Cell.hidden(st_cell), Cell.hidden(st_cell)))
             else:
@@ -339,7 +330,7 @@ def _margins_table(a: WaveAnalysis) -> Table:
         "Weighting margins: population totals, sample counts and weighted totals",
         ("Margin", "Population", "Respondents", "Weighted total"),
         tuple(rows),
-        (suppression_note(a.k),) if any_hidden else (),
+        (),
         a.k,
     )
 
@@ -659,7 +650,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
         "Reliability of each block and subscale",
         ("Scale", "Items", "Respondents", "Alpha", "95% CI", "Omega"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
+        (),
         a.k,
     )
 
@@ -707,7 +698,7 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
         "Statements: correlation with the rest of their block, and the block's alpha without them",
         ("Item", "Block", "Statement", "Item–rest r", "Alpha if deleted"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
+        (),
         a.k,
     )
 
