@@ -14,6 +14,7 @@ from markdown.util import AMP_SUBSTITUTE
 
 import collabready
 from collabready.analysis.data import GROUPS, AnalysisData, factor_of, label_for, variable_title
+from collabready.analysis.enablers import facet_title
 from collabready.analysis.pattern import DisclosurePattern, pattern_statuses
 from collabready.instrument.model import Instrument
 from collabready.reporting.model import (
@@ -163,7 +164,7 @@ def questionnaire(instrument: Instrument) -> Section:
             (
                 Cell.label(i.id),
                 Cell.label(i.text.get()),
-                Cell.label(i.facet or ""),
+                Cell.label(facet_title(i.facet) if i.facet else ""),
                 Cell.label("yes" if i.reverse else ""),
             )
             for i in s.items
