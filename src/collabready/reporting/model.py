@@ -150,18 +150,30 @@ class Table:
         be worked out (complementary suppression), from each cell's status."""
         if self.k is None:
             return ()
-        rows: dict[CellStatus, list[str]] = {
-            CellStatus.SUPPRESSED_PRIMARY: [],
-            CellStatus.SUPPRESSED_SECONDARY: [],
+        # (row label, second label) of each withheld row, by reason; a label whose rows
+        # are all withheld for one reason is named once
+        why: dict[CellStatus, dict[str, list[str]]] = {
+            CellStatus.SUPPRESSED_PRIMARY: {},
+            CellStatus.SUPPRESSED_SECONDARY: {},
         }
+        per_label: dict[str, int] = {}
         for row in self.rows:
-            statuses = {c.status for c in row if c.suppressed}
             labels = [c.text for c in row[:2] if c.status is None and c.text]
-            name = ", ".join(labels) or "a row"
+            head = labels[0] if labels else "a row"
+            per_label[head] = per_label.get(head, 0) + 1
+            statuses = {c.status for c in row if c.suppressed}
             for status in (CellStatus.SUPPRESSED_PRIMARY, CellStatus.SUPPRESSED_SECONDARY):
                 if status in statuses:
-                    rows[status].append(name)
+                    why[status].setdefault(head, []).append(", ".join(labels[1:]))
                     break
+        rows: dict[CellStatus, list[str]] = {}
+        for status, by_label in why.items():
+            rows[status] = [
+                head
+                if len(parts) == per_label[head] or not any(parts)
+                else f"{head} ({', '.join(p for p in parts if p)})"
+                for head, parts in by_label.items()
+            ]
         return withheld_notes(
             primary=rows[CellStatus.SUPPRESSED_PRIMARY],
             secondary=rows[CellStatus.SUPPRESSED_SECONDARY],
