@@ -319,7 +319,7 @@ def _alt_text(*, title: str, points: Sequence[Point], what: str, series: list[st
         )
     if hidden:
         parts.append(
-            f"{hidden} figure{'s' if hidden > 1 else ''} withheld by disclosure control, not shown."
+            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, not shown."
         )
     parts.append("The table beside the chart gives every figure.")
     return " ".join(parts)
