@@ -98,3 +98,87 @@ def test_html_report_passes_axe(
     tab.focus(".table-wrap >> nth=0")
     assert tab.evaluate("document.activeElement.classList.contains('table-wrap')")
     context.close()
+
+
+@pytest.fixture
+def fieldwork_wave(transactional_db: None, settings: Any, tmp_path: Path) -> Wave:
+    """A wave in fieldwork whose margins have a level (Northern Ireland) nobody has answered."""
+    from datetime import timedelta
+
+    import polars as pl
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from collabready.instrument import load_instrument
+    from collabready.synth import data_path, generate_wave
+    from collabready.web.reports.services import margins_save
+    from collabready.web.surveys.services.bulk import responses_bulk_load
+
+    settings.COLLABREADY_REPORTS_DIR = tmp_path / "reports"
+    cri = load_instrument()
+    now = timezone.now()
+    wave = Wave.objects.create(
+        slug="fieldwork-wave",
+        name="Fieldwork wave",
+        instrument_key=cri.key,
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=30),
+        privacy_notice="Totals only.",
+    )
+    responses = generate_wave(respondents=200, seed=4, instrument=cri).responses
+    responses_bulk_load(
+        wave=wave, responses=responses.filter(pl.col("region") != "northern_ireland")
+    )
+    margins = data_path("margins.csv")
+    margins_save(wave=wave, data=margins.read_bytes(), filename=margins.name)
+    user = get_user_model().objects.create_user("analyst", "a@example.org", "pw-analyst-1")
+    user.is_staff = True
+    user.save()
+    return wave
+
+
+def test_reports_page_with_its_options_passes_axe(
+    browser: Any, live_server: Any, fieldwork_wave: Wave
+) -> None:
+    """The back office's reports page: the options open, a margin level to merge, and the
+    page with its errors after a refused request."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.goto("/backoffice/login/")
+    tab.fill("#id_username", "analyst")
+    tab.fill("#id_password", "pw-analyst-1")
+    with tab.expect_navigation():
+        tab.click("button:has-text('Sign in')")
+    found: dict[str, list[str]] = {}
+
+    def scan(label: str) -> None:
+        tab.add_script_tag(path=str(AXE))
+        result = tab.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            TAGS,
+        )
+        assert result["passes"]
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+        ]
+        if problems:
+            found[label] = problems
+
+    tab.goto(f"/backoffice/waves/{fieldwork_wave.pk}/reports/")
+    assert tab.locator("#id_merge__region__northern_ireland").count() == 1
+    tab.click("summary:has-text('Report options')")
+    scan("reports page, options open")
+    tab.fill("#id_k", "2")
+    with tab.expect_navigation():
+        tab.click("button:has-text('Generate the report')")
+    assert tab.locator(".govuk-error-summary").count() == 1
+    assert "has no respondents yet" in tab.content()
+    scan("reports page with errors")
+    # the error summary's links lead to the fields (GOV.UK Frontend moves the focus there)
+    tab.click(".govuk-error-summary a[href='#id_merge__region__northern_ireland']")
+    focused = tab.evaluate("document.activeElement.id")
+    assert focused == "id_merge__region__northern_ireland"
+    context.close()
+    assert not found, json.dumps(found, indent=2)
