@@ -16,6 +16,7 @@ import polars as pl
 
 from collabready.analysis.contrasts import Contrast, domain_contrasts, holm, paired_contrast
 from collabready.analysis.data import GROUPS, AnalysisData, factor_of
+from collabready.analysis.enablers import EnablerShare, enabler_shares
 from collabready.analysis.estimates import Breakdown, breakdown, breakdowns, overall
 from collabready.analysis.gate import CellStatus, Estimate, protect_counts
 from collabready.analysis.pattern import (
@@ -86,6 +87,8 @@ class WaveAnalysis:
     #: commitment minus capacity, paired within respondents
     overall_gap: Contrast | None
     environment: Contrast | None
+    #: the share agreeing with each enabler component (instrument facets); () without any
+    enablers: tuple[EnablerShare, ...]
     validation: Validation
     reliability: ReliabilityTable | None
 
@@ -199,6 +202,8 @@ def analyse_wave(
             k=k,
         )
 
+    enablers = enabler_shares(data=data, design=design, k=k)
+
     step("validation")
     validation = _validation(data, design, k)
     step("reliability")
@@ -221,6 +226,7 @@ def analyse_wave(
         widest_gap_family=family,
         overall_gap=overall_gap,
         environment=environment,
+        enablers=enablers,
         validation=validation,
         reliability=reliability,
     )

@@ -4,7 +4,13 @@ The documents are built by :mod:`collabready.reporting` (pure core); this
 module reads the files, shows progress and writes the output. ``--wave``
 reads a wave from the web database through the web layer's adapter
 (:func:`collabready.web.reporting.load_wave_for_report`), imported only then;
-the core never imports it.
+the core never imports it. A report written from ``--wave`` is also listed with
+the wave's reports in the back office.
+
+Why this module is long: it is the one command group for three documents, each
+with its options (files to read and check: margins, invited counts, notes, a
+logo, margin levels to merge) and the two sources (a file or a wave); the
+documents themselves are built in the core.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from collabready.instrument.model import Instrument
+    from collabready.reporting.logo import Logo
     from collabready.reporting.model import Report
     from collabready.stats import Margins as StatsMargins
     from collabready.web.reporting import WaveForReport
@@ -129,7 +136,43 @@ def _read_text(path: Path) -> str:
         raise InputFileError(f"{path}: not a UTF-8 text file") from None
 
 
-def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None:
+def _read_logo(path: Path, alt_text: str) -> Logo:
+    from collabready.reporting.logo import read_logo
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    return read_logo(path.read_bytes(), filename=str(path), alt_text=alt_text)
+
+
+def _parse_merges(values: list[str]) -> dict[tuple[str, str], str]:
+    """``--merge region:wales=england`` as ``{("region", "wales"): "england"}``; every bad
+    value named."""
+    merges: dict[tuple[str, str], str] = {}
+    bad: list[str] = []
+    for value in values:
+        head, sep, into = value.partition("=")
+        var, colon, level = head.partition(":")
+        if not (sep and colon and var.strip() and level.strip() and into.strip()):
+            bad.append(value)
+            continue
+        merges[(var.strip(), level.strip())] = into.strip()
+    if bad:
+        raise UserError(
+            "--merge " + ", ".join(repr(b) for b in bad) + ": write VARIABLE:LEVEL=INTO, "
+            "e.g. region:wales=england"
+        )
+    return merges
+
+
+def _record_with_wave(wave: str, kind: str, output: Path, report: Report, sector: str = "") -> None:
+    """List the report written from ``--wave`` in the wave's reports in the back office."""
+    from collabready.web.reporting import record_report_for_wave
+
+    job_id = record_report_for_wave(wave, kind=kind, path=output, title=report.title, sector=sector)
+    console.print(f"Listed with the wave's reports in the back office (report {job_id})")
+
+
+def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> Report:
     """Build and write a report with a progress bar; prints where the time went."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -160,6 +203,7 @@ def _run(build: Callable[[Callable[[str], None]], Report], output: Path) -> None
         f"Wrote {report.title!r} as {fmt.upper()} to [bold]{output}[/] "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    return report
 
 
 def _load_wave(name: str) -> WaveForReport:
@@ -213,9 +257,39 @@ def national(
         Path | None,
         typer.Option("--roundtable", help="A Markdown note to append (roundtable discussion)."),
     ] = None,
-    title: Annotated[str, typer.Option("--title", help="Report title.")] = (
+    title: Annotated[str, typer.Option("--title", help="Report title (on the cover).")] = (
         "The State of Collaboration"
     ),
+    subtitle: Annotated[str, typer.Option("--subtitle", help="Subtitle (on the cover).")] = (
+        "How ready are we to work together?"
+    ),
+    foreword: Annotated[
+        Path | None,
+        typer.Option("--foreword", help="A Markdown file printed as the foreword."),
+    ] = None,
+    logo: Annotated[
+        Path | None,
+        typer.Option("--logo", help="A PNG or JPEG logo for the cover (at most 512 KB)."),
+    ] = None,
+    logo_alt: Annotated[
+        str, typer.Option("--logo-alt", help="What the logo shows, for screen readers.")
+    ] = "",
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft",
+            help="A draft during fieldwork, labelled as such on every page; --margins "
+            "becomes optional (without it the draft is unweighted).",
+        ),
+    ] = False,
+    merge: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--merge",
+            help="VARIABLE:LEVEL=INTO merges a margin level that has no respondents yet into "
+            "another level (repeat for several).",
+        ),
+    ] = None,
     invited: Annotated[
         Path | None,
         typer.Option(
@@ -232,9 +306,12 @@ def national(
 
     _check_output(output)
     _source(data, wave)
-    if data is not None and margins is None:
-        raise UserError("--data needs --margins FILE to weight the sample")
+    if data is not None and margins is None and not draft:
+        raise UserError("--data needs --margins FILE to weight the sample (or --draft)")
     note = _read_text(roundtable) if roundtable else None
+    foreword_text = _read_text(foreword) if foreword else None
+    cover_logo = _read_logo(logo, logo_alt) if logo else None
+    merge_levels = _parse_merges(merge or [])
     inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
@@ -250,6 +327,8 @@ def national(
             if margins is not None:
                 margins_frame: pl.DataFrame | StatsMargins | None = _read_margins(margins)
                 margins_sha = _sha256(margins)
+            elif draft:
+                margins_frame, margins_sha = None, None
             else:
                 margins_frame, margins_sha = loaded.margins, loaded.margins_sha256
             fieldwork = Fieldwork(
@@ -258,12 +337,12 @@ def national(
             data_sha = None
         else:
             assert data is not None
-            assert margins is not None
             assert inst is not None
             report_instrument = inst
             responses = read_responses(data, report_instrument)
-            margins_frame = _read_margins(margins)
-            data_sha, margins_sha = _sha256(data), _sha256(margins)
+            margins_frame = _read_margins(margins) if margins is not None else None
+            data_sha = _sha256(data)
+            margins_sha = _sha256(margins) if margins is not None else None
         if invited is not None:
             fieldwork = dataclasses.replace(
                 fieldwork, invited=_read_invited(invited, report_instrument)
@@ -276,12 +355,19 @@ def national(
             roundtable=note,
             fieldwork=fieldwork,
             title=title,
+            subtitle=subtitle,
+            foreword=foreword_text,
+            logo=cover_logo,
+            draft=draft,
+            merge_levels=merge_levels if margins_frame is not None else None,
             data_sha256=data_sha,
             margins_sha256=margins_sha,
             step=step,
         )
 
-    _run(build, output)
+    report = _run(build, output)
+    if wave is not None:
+        _record_with_wave(wave, "national", output, report)
 
 
 @report_app.command("organisation")
@@ -389,7 +475,9 @@ def sector(
             margins_sha256=margins_sha,
         )
 
-    _run(build, output)
+    report = _run(build, output)
+    if wave is not None:
+        _record_with_wave(wave, "sector", output, report, sector=sector_name)
 
 
 def register(app: typer.Typer) -> None:

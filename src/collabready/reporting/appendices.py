@@ -14,6 +14,7 @@ from markdown.util import AMP_SUBSTITUTE
 
 import collabready
 from collabready.analysis.data import GROUPS, AnalysisData, factor_of, label_for, variable_title
+from collabready.analysis.enablers import facet_title
 from collabready.analysis.pattern import DisclosurePattern, pattern_statuses
 from collabready.instrument.model import Instrument
 from collabready.reporting.model import (
@@ -97,9 +98,7 @@ def sample_profile(
                 )
             )
         title = variable_title(var)
-        notes = []
-        if any(s is not CellStatus.PUBLISHED for s in status):
-            notes.append(f"[c] suppressed: fewer than {k} respondents, or recoverable from others.")
+        notes: list[str] = []
         tables.append(
             Table(
                 id=f"profile-{var}",
@@ -165,7 +164,7 @@ def questionnaire(instrument: Instrument) -> Section:
             (
                 Cell.label(i.id),
                 Cell.label(i.text.get()),
-                Cell.label(i.facet or ""),
+                Cell.label(facet_title(i.facet) if i.facet else ""),
                 Cell.label("yes" if i.reverse else ""),
             )
             for i in s.items
@@ -248,7 +247,13 @@ class _SafeLinks(Treeprocessor):
                     del el.attrib[attr]
 
 
-def markdown_note(text: str, *, title: str = "Roundtable note") -> Section:
+def markdown_note(
+    text: str,
+    *,
+    title: str = "Roundtable note",
+    section_id: str = "roundtable",
+    appendix: bool = True,
+) -> Section:
     """A user's Markdown note as an appendix; raw HTML in it is shown as text.
 
     Links keep their target only when it is http, https, mailto, or relative
@@ -261,7 +266,7 @@ def markdown_note(text: str, *, title: str = "Roundtable note") -> Section:
     # after "unescape" (priority 0), so escaped characters are back in the URLs
     converter.treeprocessors.register(_SafeLinks(converter), "safe_links", -10)
     html = converter.convert(text)
-    return Section("roundtable", title, (RawHtml(html),), appendix=True)
+    return Section(section_id, title, (RawHtml(html),), appendix=appendix)
 
 
 def make_stamp(

@@ -36,6 +36,9 @@ OKABE_ITO: tuple[str, ...] = (
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
 FONT = "DejaVu Sans"
 WIDTH = 380
+#: Axis labels longer than this many characters are wrapped onto several lines.
+LABEL_WIDTH = 24
+LINE_HEIGHT = 13
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,23 @@ def estimate_chart(
     import pandas as pd
 
     shown = [p for p in points if p.estimate is not None]
+    note = withheld_note(points, k=k)
+    if not shown:
+        return _empty_chart(
+            chart_id=chart_id,
+            title=title,
+            points=points,
+            k=k,
+            table=table
+            or _table(
+                chart_id=chart_id,
+                title=title,
+                points=points,
+                label_title=label_title,
+                series_title=series_title if any(p.series for p in points) else "",
+                k=k,
+            ),
+        )
     records = [
         {
             "label": p.label,
@@ -108,7 +128,14 @@ def estimate_chart(
         pad = max(2.0, 0.08 * (hi - lo))
         domain = (max(lo - pad, -100.0), min(hi + pad, 100.0))
     x = alt.X("estimate:Q", title=axis_title, scale=alt.Scale(domain=list(domain), nice=False))
-    y = alt.Y("label:N", title=None, sort=labels)
+    wrapped = {lb: lines for lb in labels if len(lines := wrap_label(lb)) > 1}
+    axis = (
+        alt.Axis(labelExpr=_label_expr(wrapped), labelLineHeight=LINE_HEIGHT)
+        if wrapped
+        else alt.Axis()
+    )
+    y = alt.Y("label:N", title=None, sort=labels, axis=axis)
+    lines = max((len(v) for v in wrapped.values()), default=1)
     tooltip = [
         alt.Tooltip("label:N", title=label_title),
         alt.Tooltip("estimate:Q", title="Estimate", format=".1f"),
@@ -145,7 +172,7 @@ def estimate_chart(
         **enc,
     )
     dots = base.mark_point(filled=True, size=70, opacity=1, color=OKABE_ITO[0]).encode(**point_enc)
-    step = 22 if not series else 14 * len(series) + 6
+    step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * lines + 8)
     alt_text = _alt_text(title=title, points=points, what=what, series=series)
     chart = (
         (bars + dots)
@@ -172,6 +199,93 @@ def estimate_chart(
             series_title=series_title if series else "",
             k=k,
         ),
+        note=note,
+    )
+
+
+def wrap_label(label: str, width: int = LABEL_WIDTH) -> list[str]:
+    """An axis label as lines of at most ``width`` characters (long words kept whole)."""
+    import textwrap
+
+    return textwrap.wrap(label, width=width, break_long_words=False) or [label]
+
+
+def _label_expr(wrapped: dict[str, list[str]]) -> str:
+    """A Vega expression printing each wrapped label on several lines, others as they are."""
+    import json
+
+    return f"({json.dumps(wrapped, ensure_ascii=True)})[datum.value] || datum.value"
+
+
+def _why_hidden(points: Sequence[Point], k: int) -> tuple[list[str], list[str]]:
+    primary = list(
+        dict.fromkeys(
+            _point_name(p)
+            for p in points
+            if p.estimate is None and p.status is not CellStatus.SUPPRESSED_SECONDARY
+        )
+    )
+    secondary = list(
+        dict.fromkeys(
+            _point_name(p)
+            for p in points
+            if p.estimate is None and p.status is CellStatus.SUPPRESSED_SECONDARY
+        )
+    )
+    return primary, secondary
+
+
+def _point_name(p: Point) -> str:
+    return f"{p.label} ({p.series})" if p.series else p.label
+
+
+def withheld_note(points: Sequence[Point], *, k: int) -> str:
+    """What a chart leaves out and why: below k, or withheld so another cannot be worked out."""
+    primary, secondary = _why_hidden(points, k)
+    parts = []
+    if primary:
+        parts.append(f"{'; '.join(primary)}: fewer than {k} respondents")
+    if secondary:
+        parts.append(
+            f"{'; '.join(secondary)}: withheld so that a figure on fewer than {k} respondents "
+            "cannot be worked out from the others"
+        )
+    return f"Not shown: {'. '.join(parts)}." if parts else ""
+
+
+def _empty_chart(
+    *, chart_id: str, title: str, points: Sequence[Point], k: int, table: Table
+) -> Chart:
+    """A chart with nothing to plot says why, in the image and its alt text, not an empty axis."""
+    import altair as alt
+    import pandas as pd
+
+    if not points:
+        why = "There are no responses to show yet."
+    else:
+        _primary, secondary = _why_hidden(points, k)
+        why = (
+            f"Nothing to show: every figure rests on fewer than {k} respondents"
+            + (", or is withheld so that such a figure cannot be worked out" if secondary else "")
+            + "."
+        )
+    lines = wrap_label(why, width=60)
+    chart = (
+        alt.Chart(pd.DataFrame({"text": [lines]}))
+        .mark_text(align="left", baseline="top", fontSize=12, lineHeight=16, color="#505a5f")
+        .encode(text="text:N", x=alt.value(0), y=alt.value(8))
+        .properties(width=WIDTH, height=16 * len(lines) + 16, description=f"{title}: {why}")
+        .configure(**_config())
+    )
+    spec = chart.to_dict(validate=False)
+    return Chart(
+        id=chart_id,
+        title=title,
+        alt_text=f"{title}: {why}",
+        spec=spec,
+        svg=spec_to_svg(spec),
+        table=table,
+        note="",
     )
 
 
@@ -204,7 +318,9 @@ def _alt_text(*, title: str, points: Sequence[Point], what: str, series: list[st
             f"lowest {low.label} at {fmt_number(low.estimate.value)}."
         )
     if hidden:
-        parts.append(f"{hidden} figure(s) suppressed (fewer than k respondents).")
+        parts.append(
+            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, not shown."
+        )
     parts.append("The table beside the chart gives every figure.")
     return " ".join(parts)
 
@@ -242,8 +358,6 @@ def _table(
                 )
             )
     notes: tuple[str, ...] = ()
-    if any(p.estimate is None for p in points):
-        notes = (f"[c] suppressed: the figure rests on fewer than {k} respondents.",)
     return Table(
         id=f"{chart_id}-data",
         caption=f"Data for: {title}",

@@ -51,13 +51,6 @@ def column_title(instrument: Instrument, column: str) -> str:
     return column.replace("_", " ").capitalize()
 
 
-def suppression_note(k: int) -> str:
-    return (
-        f"[c] suppressed: the figure rests on fewer than {k} respondents, or would let "
-        "such a figure be worked out from the others."
-    )
-
-
 def breakdown_table(
     *,
     table_id: str,
@@ -86,8 +79,6 @@ def breakdown_table(
         cells.append(Cell.count(respondents))
         rows.append(tuple(cells))
     notes = ["Each figure is an estimate with its 95% confidence interval beneath it."]
-    if any(r.estimates is None for r in breakdown.rows):
-        notes.append(suppression_note(k))
     return Table(table_id, caption, tuple(header), tuple(rows), tuple(notes), k)
 
 
@@ -184,13 +175,12 @@ def estimates_table(
             out.append((Cell.label(label), *([Cell.hidden(st)] * 3)))
         else:
             out.append((Cell.label(label), Cell.number(e.value), ci_cell(e), Cell.count(e.n)))
-    notes = (suppression_note(k),) if any(c.suppressed for r in out for c in r) else ()
     return Table(
         table_id,
         caption,
         (label_title, "Estimate", "95% CI", "Respondents"),
         tuple(out),
-        notes,
+        (),
         k,
     )
 
@@ -232,6 +222,6 @@ def contrasts_table(*, table_id: str, caption: str, contrasts: Sequence[Contrast
         caption,
         ("Comparison", "Difference", "95% CI", "p", "p (Holm)", "Respondents"),
         tuple(rows),
-        (suppression_note(k),) if any(c.suppressed for r in rows for c in r) else (),
+        (),
         k,
     )

@@ -16,7 +16,7 @@ from collabready.analysis.contrasts import ALPHA, Contrast
 from collabready.analysis.gate import CellStatus, RawEstimate, protect_counts, publish
 from collabready.analysis.wave import WaveAnalysis
 from collabready.reporting.elements import p_text
-from collabready.reporting.model import Estimate, Finding
+from collabready.reporting.model import Estimate, Finding, fmt_number
 
 __all__ = [
     "ALPHA",
@@ -213,6 +213,46 @@ def environment_hinders(a: WaveAnalysis) -> Finding:
     )
 
 
+def staff_unsupported(a: WaveAnalysis) -> Finding:
+    """ "Staff unsupported and unequipped": fewer than half agree with every enabler component.
+
+    Stated only when every component's share agreeing is published and its 95%
+    interval lies wholly below 50% (each component tested against one half; the
+    claim is about all of them together, an intersection of the tests, so no
+    adjustment for multiplicity is needed). Absent when the instrument's
+    enablers have no components (facets).
+    """
+    shares = a.enablers
+    if not shares:
+        return _absent("enablers")
+    published = [s.share for s in shares if s.share is not None]
+    parts = "; ".join(
+        f"{s.title.lower()} {s.share.text(unit='%')}" if s.share is not None else s.title.lower()
+        for s in shares
+    )
+    lowest = min(published, key=lambda e: e.value) if published else None
+    highest = max(published, key=lambda e: e.ci_high) if published else None
+    below = len(published) == len(shares) and all(
+        math.isfinite(e.ci_high) and e.ci_high < 50 for e in published
+    )
+    return Finding(
+        id="enablers",
+        sentence=(
+            "Staff are unsupported and unequipped: fewer than half of leaders agree that their "
+            "organisation supports, rewards and equips staff to work with partners, on each of "
+            f"the {count_words(len(shares))} enablers ({parts})."
+        ),
+        supported=below and disclosed(a, *published),
+        estimate=lowest,
+        evidence=(
+            "every share's 95% CI lies below 50%, the highest upper limit "
+            f"{fmt_number(highest.ci_high)}%"
+            if highest is not None
+            else ""
+        ),
+    )
+
+
 def index_predicts_outcomes(a: WaveAnalysis) -> Finding:
     r = a.validation.correlation
     if not a.validation.published:
@@ -238,6 +278,7 @@ def key_findings(a: WaveAnalysis) -> tuple[Finding, ...]:
         gap_in_every_block(a),
         lowest_block(a),
         citizens_lag(a),
+        staff_unsupported(a),
         widest_sector_gap(a),
         environment_hinders(a),
         index_predicts_outcomes(a),

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from collabready.analysis.gate import CellStatus, Estimate, fmt_number
+from collabready.reporting.logo import Logo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +47,7 @@ __all__ = [
     "Stamp",
     "Table",
     "fmt_number",
+    "withheld_notes",
 ]
 
 
@@ -107,6 +109,22 @@ class Cell:
         return Cell(text=SUPPRESSED_MARK, value=None, status=status)
 
 
+def withheld_notes(*, primary: list[str], secondary: list[str], k: int) -> tuple[str, ...]:
+    """The notes that say why figures are withheld (``[c]``), one per reason."""
+    notes = []
+    if primary:
+        notes.append(
+            f"{SUPPRESSED_MARK} withheld because fewer than {k} respondents are behind the "
+            f"figures: {'; '.join(primary)}."
+        )
+    if secondary:
+        notes.append(
+            f"{SUPPRESSED_MARK} withheld so that a figure on fewer than {k} respondents cannot "
+            f"be worked out from the total and the other figures: {'; '.join(secondary)}."
+        )
+    return tuple(notes)
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A table whose first column labels the rows.
@@ -125,6 +143,42 @@ class Table:
     @property
     def n_suppressed(self) -> int:
         return sum(c.suppressed for row in self.rows for c in row)
+
+    @property
+    def withheld_notes(self) -> tuple[str, ...]:
+        """Why figures are withheld, naming the rows: below k, or so that another cannot
+        be worked out (complementary suppression), from each cell's status."""
+        if self.k is None:
+            return ()
+        # (row label, second label) of each withheld row, by reason; a label whose rows
+        # are all withheld for one reason is named once
+        why: dict[CellStatus, dict[str, list[str]]] = {
+            CellStatus.SUPPRESSED_PRIMARY: {},
+            CellStatus.SUPPRESSED_SECONDARY: {},
+        }
+        per_label: dict[str, int] = {}
+        for row in self.rows:
+            labels = [c.text for c in row[:2] if c.status is None and c.text]
+            head = labels[0] if labels else "a row"
+            per_label[head] = per_label.get(head, 0) + 1
+            statuses = {c.status for c in row if c.suppressed}
+            for status in (CellStatus.SUPPRESSED_PRIMARY, CellStatus.SUPPRESSED_SECONDARY):
+                if status in statuses:
+                    why[status].setdefault(head, []).append(", ".join(labels[1:]))
+                    break
+        rows: dict[CellStatus, list[str]] = {}
+        for status, by_label in why.items():
+            rows[status] = [
+                head
+                if len(parts) == per_label[head] or not any(parts)
+                else f"{head} ({', '.join(p for p in parts if p)})"
+                for head, parts in by_label.items()
+            ]
+        return withheld_notes(
+            primary=rows[CellStatus.SUPPRESSED_PRIMARY],
+            secondary=rows[CellStatus.SUPPRESSED_SECONDARY],
+            k=self.k,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The table as printed (suppressed cells as ``None``), one row per table row."""
@@ -147,6 +201,8 @@ class Chart:
     spec: Mapping[str, Any]
     svg: str
     table: Table
+    #: what the chart leaves out and why (withheld figures), printed under it
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +289,10 @@ class Report:
     stamp: Stamp
     language: str = "en"
     keywords: tuple[str, ...] = field(default=())
+    #: a checked logo for the cover (:func:`collabready.reporting.logo.read_logo`)
+    logo: Logo | None = None
+    #: a draft (during fieldwork): labelled as such on the cover and on every page
+    draft: bool = False
 
     def walk(self) -> tuple[Section, ...]:
         out: list[Section] = []

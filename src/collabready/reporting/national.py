@@ -10,6 +10,7 @@ the report prints them, all reading one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,14 +18,17 @@ import numpy as np
 import polars as pl
 
 from collabready.analysis.data import AnalysisData, label_for, prepare, variable_title
+from collabready.analysis.enablers import AGREE_ABOVE
 from collabready.analysis.gate import protect_counts
 from collabready.analysis.load import ResponseMatrix, as_matrix
 from collabready.analysis.pattern import SECTION_COLUMNS, pattern_statuses
 from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.steps import Step, no_step
 from collabready.analysis.wave import WaveAnalysis, analyse_wave
+from collabready.analysis.weighting import collapse_margins
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
+from collabready.reporting.charts import Point, estimate_chart
 from collabready.reporting.elements import (
     breakdown_chart,
     breakdown_table,
@@ -33,11 +37,12 @@ from collabready.reporting.elements import (
     estimates_chart,
     estimates_table,
     p_value,
-    suppression_note,
 )
+from collabready.reporting.logo import Logo
 from collabready.reporting.model import (
     Cell,
     CellStatus,
+    Chart,
     DefinitionList,
     FindingList,
     Paragraph,
@@ -61,6 +66,11 @@ class Fieldwork:
     invited: tuple[tuple[str, int], ...] = ()
 
 
+#: The national report's title and subtitle unless the options give others.
+DEFAULT_TITLE = "The State of Collaboration"
+DEFAULT_SUBTITLE = "How ready are we to work together?"
+
+
 def national_report(
     *,
     responses: ResponseMatrix | pl.DataFrame,
@@ -69,7 +79,12 @@ def national_report(
     k: int = DEFAULT_K,
     roundtable: str | None = None,
     fieldwork: Fieldwork | None = None,
-    title: str = "The State of Collaboration",
+    title: str = DEFAULT_TITLE,
+    subtitle: str = DEFAULT_SUBTITLE,
+    foreword: str | None = None,
+    logo: Logo | None = None,
+    draft: bool = False,
+    merge_levels: Mapping[tuple[str, str], str] | None = None,
     data_sha256: str | None = None,
     margins_sha256: str | None = None,
     generated_at: datetime | None = None,
@@ -80,13 +95,30 @@ def national_report(
     ``margins`` is a table in the margins-file layout (variable, level,
     population_total) or :class:`collabready.stats.Margins` (as
     :func:`collabready.stats.read_margins_csv` returns); ``None`` leaves the
-    sample unweighted.
+    sample unweighted. ``merge_levels`` maps a margin ``(variable, level)``
+    with no respondents yet to the level it is merged into
+    (:func:`~collabready.analysis.weighting.collapse_margins`). ``foreword`` and
+    ``roundtable`` are Markdown, sanitised (:func:`appendices.markdown_note`).
+    A ``draft`` is labelled as such on its cover and on every page.
     """
     step("score")
     data = prepare(as_matrix(responses, instrument))
+    merged = dict(merge_levels or {})
+    if merged and margins is not None:
+        margins = collapse_margins(margins, merged)
     analysis = analyse_wave(data=data, margins=margins, k=k, step=step)
     step("charts")
     fw = fieldwork or Fieldwork()
+    extra: list[tuple[str, str]] = [("Wave", fw.wave_name)] if fw.wave_name else []
+    if merged and margins is not None:
+        extra.append(
+            (
+                "Margin levels merged",
+                "; ".join(f"{v}: {lv} into {into}" for (v, lv), into in merged.items()),
+            )
+        )
+    if draft:
+        extra.append(("Status", "draft, during fieldwork"))
     stamp = appendices.make_stamp(
         instrument=instrument,
         data_sha256=data_sha256 or data.matrix.sha256,
@@ -94,11 +126,20 @@ def national_report(
         margins=analysis.weighting.margins if analysis.weighting else (),
         margins_sha256=margins_sha256,
         generated_at=generated_at,
-        extra=((("Wave", fw.wave_name),) if fw.wave_name else ()),
+        extra=tuple(extra),
     )
     weights = analysis.design.weights if analysis.weighting else None
     sections = (
-        _summary(analysis),
+        *(
+            (
+                appendices.markdown_note(
+                    foreword, title="Foreword", section_id="foreword", appendix=False
+                ),
+            )
+            if foreword
+            else ()
+        ),
+        _summary(analysis, draft=draft),
         _methodology(analysis, fw),
         _index(analysis),
         _gap(analysis),
@@ -112,9 +153,6 @@ def national_report(
         *((appendices.markdown_note(roundtable),) if roundtable else ()),
         appendices.stamp_section(stamp),
     )
-    subtitle = "How ready are we to work together?"
-    if fw.wave_name:
-        subtitle = f"{fw.wave_name}: {subtitle[0].lower()}{subtitle[1:]}"
     return Report(
         kind=ReportKind.NATIONAL,
         title=title,
@@ -122,10 +160,25 @@ def national_report(
         sections=sections,
         stamp=stamp,
         keywords=("collaboration", "public services", "readiness", instrument.key),
+        logo=logo,
+        draft=draft,
     )
 
 
-def _summary(a: WaveAnalysis) -> Section:
+def _draft_notice(a: WaveAnalysis) -> Paragraph:
+    weighted = (
+        "weighted to the population margins"
+        if a.weighting
+        else "unweighted: the sample is not yet weighted to the population"
+    )
+    return Paragraph(
+        f"Draft: this report was made during fieldwork, from the {a.n:,} responses submitted "
+        f"so far ({weighted}). Its figures will change as responses arrive; do not publish "
+        "or quote them."
+    )
+
+
+def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
     fl = FindingList(findings.key_findings(a))
     weighted = "weighted to the population" if a.weighting else "unweighted"
     intro = Paragraph(
@@ -134,7 +187,8 @@ def _summary(a: WaveAnalysis) -> Section:
         "an estimate with its 95% confidence interval; a finding is stated only where the "
         "data support it at the 5% level."
     )
-    return Section("summary", "Executive summary", (intro, fl))
+    head = (_draft_notice(a),) if draft else ()
+    return Section("summary", "Executive summary", (*head, intro, fl))
 
 
 def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
@@ -246,7 +300,7 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
         "Response rates by sector",
         ("Sector", "Invited", "Responded", "Response rate (%)"),
         tuple(rows),
-        (suppression_note(a.k),) if any(s is not CellStatus.PUBLISHED for s in status) else (),
+        (),
         a.k,
     )
 
@@ -254,7 +308,6 @@ def _response_rates(a: WaveAnalysis, fw: Fieldwork) -> Table:
 def _margins_table(a: WaveAnalysis) -> Table:
     assert a.weighting is not None
     rows = []
-    any_hidden = False
     for var in a.weighting.variables:
         levels = [(lv, t) for v, lv, t in a.weighting.margins if v == var]
         values = a.data.profile[var]
@@ -266,7 +319,6 @@ def _margins_table(a: WaveAnalysis) -> Table:
             label = Cell.label(f"{variable_title(var)}: {label_for(a.data.instrument, var, lv)}")
             total_cell = Cell(f"{total:,.0f}", total, CellStatus.PUBLISHED)
             if st is not CellStatus.PUBLISHED:
-                any_hidden = True
                 st_cell = st
                 rows.append((label, total_cell, Cell.hidden(st_cell), Cell.hidden(st_cell)))
             else:
@@ -278,7 +330,7 @@ def _margins_table(a: WaveAnalysis) -> Table:
         "Weighting margins: population totals, sample counts and weighted totals",
         ("Margin", "Population", "Respondents", "Weighted total"),
         tuple(rows),
-        (suppression_note(a.k),) if any_hidden else (),
+        (),
         a.k,
     )
 
@@ -426,9 +478,35 @@ def _environment(a: WaveAnalysis) -> Section:
                 "that staff have for collaboration. The operating environment (regulation, "
                 "funding, accountability, performance management) can help or hinder."
             ),
-            FindingList((findings.environment_hinders(a),)),
+            FindingList((findings.staff_unsupported(a), findings.environment_hinders(a))),
             overall_table,
+            *_enabler_components(a),
             chart,
+        ),
+    )
+
+
+def _enabler_components(a: WaveAnalysis) -> tuple[Paragraph | Chart, ...]:
+    """The share agreeing with each enabler component (none when the instrument has none)."""
+    if not a.enablers:
+        return ()
+    points = [Point(label=s.title, estimate=s.share, status=s.status) for s in a.enablers]
+    return (
+        Paragraph(
+            "The enablers score is the mean of its components. For each component, the chart "
+            "gives the share of respondents who agree with its statements on average (a "
+            f"component score above {AGREE_ABOVE:.0f} out of 100, reverse-worded statements "
+            "flipped), with its 95% confidence interval (logit interval, design-based)."
+        ),
+        estimate_chart(
+            chart_id="enabler-components",
+            title="Agreeing that staff are supported and equipped, by enabler",
+            points=points,
+            label_title="Enabler",
+            axis_title="Agreeing (% of respondents)",
+            domain=(0.0, 100.0),
+            k=a.k,
+            what="share agreeing",
         ),
     )
 
@@ -572,7 +650,7 @@ def _reliability_table(a: WaveAnalysis) -> Table | None:
         "Reliability of each block and subscale",
         ("Scale", "Items", "Respondents", "Alpha", "95% CI", "Omega"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
+        (),
         a.k,
     )
 
@@ -620,9 +698,9 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
         "Statements: correlation with the rest of their block, and the block's alpha without them",
         ("Item", "Block", "Statement", "Item–rest r", "Alpha if deleted"),
         tuple(rows),
-        (suppression_note(a.k),) if any(st is not CellStatus.PUBLISHED for st in status) else (),
+        (),
         a.k,
     )
 
 
-__all__ = ["AnalysisData", "Fieldwork", "national_report"]
+__all__ = ["DEFAULT_SUBTITLE", "DEFAULT_TITLE", "AnalysisData", "Fieldwork", "national_report"]

@@ -63,6 +63,10 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def _data_uri(data: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
+
+
 def _json_script(spec: Any) -> Markup:
     text = json.dumps(spec, separators=(",", ":"), ensure_ascii=True)
     # keep the JSON from closing the <script> element it sits in
@@ -81,6 +85,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["kind"] = _kind
     env.filters["svg_data_uri"] = _svg_data_uri
+    env.filters["data_uri"] = _data_uri
     env.filters["json_script"] = _json_script
     return env
 

@@ -160,3 +160,16 @@ def load_wave_for_report(name: str) -> WaveForReport:
         end=data.fieldwork.end,
         invited=data.fieldwork.invited,
     )
+
+
+def record_report_for_wave(
+    name: str, *, kind: str, path: Path, title: str, sector: str = ""
+) -> int:
+    """List a report the CLI wrote from wave ``name`` in the wave's back-office reports."""
+    _setup_django()
+    from collabready.web.reports.selectors import wave_by_name
+    from collabready.web.reports.services import report_job_record_cli
+
+    wave = wave_by_name(name=name)
+    job = report_job_record_cli(wave=wave, kind=kind, path=path, title=title, sector=sector)
+    return int(job.pk)

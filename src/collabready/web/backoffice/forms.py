@@ -57,29 +57,6 @@ class MarginsUploadForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="Report",
-        choices=(("national", "National report"), ("sector", "Sector briefing")),
-    )
-    sector = forms.ChoiceField(label="Sector (for a sector briefing)", required=False)
-    format = forms.ChoiceField(label="Format", choices=(("pdf", "PDF"), ("html", "HTML")))
-
-    def __init__(
-        self, data: Mapping[str, object] | None = None, *, sectors: list[tuple[str, str]]
-    ) -> None:
-        super().__init__(data)
-        sector = self.fields["sector"]
-        assert isinstance(sector, forms.ChoiceField)  # declared so above
-        sector.choices = [("", "Choose a sector"), *sectors]
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("kind") == "sector" and not data.get("sector"):
-            self.add_error("sector", "Choose the sector to brief on")
-        return data
-
-
 class ExportForm(forms.Form):
     format = forms.ChoiceField(
         label="Format",

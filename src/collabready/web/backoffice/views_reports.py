@@ -8,12 +8,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from collabready.web.backoffice.forms import MarginsUploadForm, ReportForm
+from collabready.web.backoffice.forms import MarginsUploadForm
+from collabready.web.backoffice.forms_reports import ReportForm
 from collabready.web.backoffice.views import staff_required
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ReportJob, WaveMargins
-from collabready.web.reports.selectors import report_jobs_for_wave, wave_sector_choices
+from collabready.web.reports.selectors import (
+    report_jobs_for_wave,
+    wave_empty_margin_levels,
+    wave_sector_choices,
+)
 from collabready.web.reports.services import margins_save, report_job_create, report_job_file
+from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
 
 #: Seconds between refreshes of a job's page while it runs (no JavaScript needed).
@@ -26,6 +32,18 @@ REPORT_CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+
+
+def _report_form(request: HttpRequest, wave: Wave, *, bound: bool = False) -> ReportForm:
+    """The report form (``bound``: to the POST), with a merge choice per margin level that
+    has no respondents yet."""
+    return ReportForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        sectors=wave_sector_choices(wave=wave),
+        empty_levels=wave_empty_margin_levels(wave=wave),
+        instrument=instrument_get(wave.instrument_key),
+    )
 
 
 def _reports_page(
@@ -42,7 +60,7 @@ def _reports_page(
         "backoffice/reports.html",
         {
             "wave": wave,
-            "form": form or ReportForm(sectors=wave_sector_choices(wave=wave)),
+            "form": form or _report_form(request, wave),
             "margins": WaveMargins.objects.filter(wave=wave).first(),
             "margins_form": margins_form or MarginsUploadForm(),
             "margins_problem": margins_problem,
@@ -57,7 +75,7 @@ def reports(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = get_object_or_404(Wave, pk=wave_id)
     if request.method != "POST":
         return _reports_page(request, wave)
-    form = ReportForm(request.POST, sectors=wave_sector_choices(wave=wave))
+    form = _report_form(request, wave, bound=True)
     if not form.is_valid():
         return _reports_page(request, wave, form=form, status=400)
     job = report_job_create(
@@ -65,6 +83,8 @@ def reports(request: HttpRequest, wave_id: int) -> HttpResponse:
         kind=form.cleaned_data["kind"],
         fmt=form.cleaned_data["format"],
         sector=form.cleaned_data.get("sector") or "",
+        options=form.options(),
+        logo=form.logo_bytes(),
         user=request.user,
     )
     return redirect("backoffice:report_job", job_id=job.pk)

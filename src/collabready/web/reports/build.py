@@ -6,7 +6,9 @@ core's. Used by the background jobs and by ``collabready report --wave``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -14,7 +16,9 @@ from collabready.analysis.load import ResponseMatrix
 from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.steps import Step, no_step
 from collabready.errors import UserError
+from collabready.reporting.logo import Logo
 from collabready.reporting.model import Report
+from collabready.stats import Margins
 from collabready.web.reports.selectors import FieldworkFacts, wave_fieldwork, wave_margins
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
@@ -30,6 +34,49 @@ class StoredWave:
     margins: pl.DataFrame | None
     margins_sha256: str | None
     fieldwork: FieldworkFacts
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """What a report job asks for beyond its kind and format (kept on the job as JSON)."""
+
+    title: str = ""
+    subtitle: str = ""
+    foreword: str = ""
+    roundtable: str = ""
+    k: int = DEFAULT_K
+    #: an unweighted draft during fieldwork (margins not used)
+    draft: bool = False
+    #: margin (variable, level) with no respondents -> the level it is merged into
+    merge_levels: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    logo_alt: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "foreword": self.foreword,
+            "roundtable": self.roundtable,
+            "k": self.k,
+            "draft": self.draft,
+            "merge_levels": [[v, lv, into] for (v, lv), into in self.merge_levels.items()],
+            "logo_alt": self.logo_alt,
+        }
+
+    @staticmethod
+    def from_json(raw: Mapping[str, Any]) -> ReportOptions:
+        return ReportOptions(
+            title=str(raw.get("title", "")),
+            subtitle=str(raw.get("subtitle", "")),
+            foreword=str(raw.get("foreword", "")),
+            roundtable=str(raw.get("roundtable", "")),
+            k=int(raw.get("k", DEFAULT_K)),
+            draft=bool(raw.get("draft", False)),
+            merge_levels={
+                (str(v), str(lv)): str(into) for v, lv, into in raw.get("merge_levels", [])
+            },
+            logo_alt=str(raw.get("logo_alt", "")),
+        )
 
 
 def stored_wave(*, wave: Wave) -> StoredWave:
@@ -52,41 +99,64 @@ def build_wave_report(
     wave: Wave,
     kind: str,
     sector: str | None = None,
-    k: int = DEFAULT_K,
+    options: ReportOptions | None = None,
+    logo: Logo | None = None,
     step: Step = no_step,
 ) -> Report:
-    """The national report (``kind="national"``) or a sector briefing (``"sector"``)."""
-    from collabready.reporting.national import Fieldwork, national_report
+    """The national report (``kind="national"``) or a sector briefing (``"sector"``).
+
+    A draft is unweighted (the wave's margins are not used); margin levels in
+    ``options.merge_levels`` are merged before weighting.
+    """
+    from collabready.analysis.weighting import collapse_margins
+    from collabready.reporting.national import (
+        DEFAULT_SUBTITLE,
+        DEFAULT_TITLE,
+        Fieldwork,
+        national_report,
+    )
     from collabready.reporting.sector import sector_briefing
 
+    opts = options or ReportOptions()
+    k = opts.k
     step("load")
     data = stored_wave(wave=wave)
     instrument = instrument_get(wave.instrument_key)
+    margins: pl.DataFrame | Margins | None = None if opts.draft else data.margins
     if kind == "national":
         return national_report(
             responses=data.responses,
             instrument=instrument,
-            margins=data.margins,
+            margins=margins,
             k=k,
+            title=opts.title or DEFAULT_TITLE,
+            subtitle=opts.subtitle or DEFAULT_SUBTITLE,
+            foreword=opts.foreword or None,
+            roundtable=opts.roundtable or None,
+            logo=logo,
+            draft=opts.draft,
+            merge_levels=opts.merge_levels if margins is not None else None,
             fieldwork=Fieldwork(
                 wave_name=wave.name,
                 start=data.fieldwork.start,
                 end=data.fieldwork.end,
                 invited=data.fieldwork.invited,
             ),
-            margins_sha256=data.margins_sha256,
+            margins_sha256=data.margins_sha256 if margins is not None else None,
             step=step,
         )
     if kind == "sector":
         if not sector:
             raise UserError("a sector briefing needs a sector")
         step("estimates")
+        if margins is not None and opts.merge_levels:
+            margins = collapse_margins(margins, opts.merge_levels)
         return sector_briefing(
             responses=data.responses,
             instrument=instrument,
-            margins=data.margins,
+            margins=margins,
             sector=sector,
             k=k,
-            margins_sha256=data.margins_sha256,
+            margins_sha256=data.margins_sha256 if margins is not None else None,
         )
     raise UserError(f"report kind {kind!r}: choose national or sector")

@@ -76,8 +76,9 @@ _LOAD = progress("load") or ("Loading the responses", 5)
 
 def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
     """Generate the report of job ``job_id``: progress, then the file or the error."""
+    from collabready.reporting.logo import read_logo
     from collabready.reporting.render import render_html, render_pdf
-    from collabready.web.reports.build import build_wave_report
+    from collabready.web.reports.build import ReportOptions, build_wave_report
 
     claimed = _update(
         job_id,
@@ -98,8 +99,20 @@ def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
             _record(job_id, step=known[0], progress=known[1])
 
     try:
+        options = ReportOptions.from_json(job.options or {})
+        logo_bytes = bytes(job.logo or b"")
+        logo = (
+            read_logo(logo_bytes, filename="logo", alt_text=options.logo_alt)
+            if logo_bytes
+            else None
+        )
         report = build_wave_report(
-            wave=job.wave, kind=job.kind, sector=job.sector or None, step=step
+            wave=job.wave,
+            kind=job.kind,
+            sector=job.sector or None,
+            options=options,
+            logo=logo,
+            step=step,
         )
         step("render")
         if job.format == ReportJob.Format.PDF:

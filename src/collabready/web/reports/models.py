@@ -38,6 +38,10 @@ class ReportJob(models.Model):
         PDF = "pdf", "PDF"
         HTML = "html", "HTML"
 
+    class Source(models.TextChoices):
+        WEB = "web", "Back office"
+        CLI = "cli", "Command line"
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
         RUNNING = "running", "Running"
@@ -53,6 +57,12 @@ class ReportJob(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     title = models.CharField(max_length=300, blank=True)
+    #: What was asked for beyond the kind and format (``build.ReportOptions`` as a dict):
+    #: title, subtitle, foreword, roundtable note, k, draft, margin levels merged.
+    options = models.JSONField(default=dict, blank=True)
+    #: A checked PNG or JPEG for the cover (empty: none); its alt text is in ``options``.
+    logo = models.BinaryField(blank=True, default=b"")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     #: The finished file, relative to ``COLLABREADY_REPORTS_DIR``.
     file_name = models.CharField(max_length=255, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)

@@ -17,10 +17,12 @@ import polars as pl
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from collabready.analysis.weighting import EmptyLevel, empty_levels
 from collabready.web.reports.errors import UnknownWaveError
 from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Invitation, Response, Wave
+from collabready.web.surveys.selectors.responses import wave_responses
 
 
 def wave_by_name(*, name: str) -> Wave:
@@ -98,6 +100,18 @@ def wave_sector_choices(*, wave: Wave) -> list[tuple[str, str]]:
     instrument = instrument_get(wave.instrument_key)
     question = instrument.profile_question("sector")
     return [(c.value, c.label.get()) for c in question.choices]
+
+
+def wave_empty_margin_levels(*, wave: Wave) -> tuple[EmptyLevel, ...]:
+    """The levels of the wave's margins that no submitted response has yet (none without
+    margins or responses): weighting cannot reach them until they are merged."""
+    stored = wave_margins(wave=wave)
+    if stored is None:
+        return ()
+    responses = wave_responses(wave=wave)
+    if len(responses) == 0:
+        return ()
+    return empty_levels(responses.profile, stored.frame)
 
 
 def report_jobs_for_wave(*, wave: Wave, limit: int = 50) -> list[ReportJob]:

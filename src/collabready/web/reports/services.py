@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from collabready.errors import UserError
 from collabready.web.audit.services import audit_record
+from collabready.web.reports.build import ReportOptions
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.reports.selectors import content_sha256
@@ -100,9 +101,11 @@ def report_job_create(
     kind: str,
     fmt: str,
     sector: str = "",
+    options: ReportOptions | None = None,
+    logo: bytes = b"",
     user: User | AnonymousUser | None = None,
 ) -> ReportJob:
-    """Record a job and enqueue it once the row is committed."""
+    """Record a job (with its options and logo) and enqueue it once the row is committed."""
     if kind not in ReportJob.Kind.values:
         raise UserError(f"report kind {kind!r}: choose national or sector")
     if fmt not in ReportJob.Format.values:
@@ -116,9 +119,58 @@ def report_job_create(
         sector=sector if kind == ReportJob.Kind.SECTOR else "",
         created_by=_staff(user),
         step="Waiting to start",
+        options=(options or ReportOptions()).to_json(),
+        logo=logo,
     )
     job_id = job.pk
     transaction.on_commit(lambda: run_report_job.enqueue(job_id))
+    return job
+
+
+def report_job_record_cli(
+    *,
+    wave: Wave,
+    kind: str,
+    path: Path,
+    title: str,
+    sector: str = "",
+    options: ReportOptions | None = None,
+) -> ReportJob:
+    """Record a report written by ``collabready report ... --wave`` in the wave's report list.
+
+    The file is copied into ``COLLABREADY_REPORTS_DIR`` (all or nothing) so the
+    back office can offer it for download like a report generated there.
+    """
+    from collabready.reporting.render import output_format
+    from collabready.web.reports.jobs import reports_dir, write_atomically
+
+    fmt = output_format(path).value
+    data = path.read_bytes()
+    now = timezone.now()
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            wave=wave,
+            kind=kind,
+            format=fmt,
+            sector=sector if kind == ReportJob.Kind.SECTOR else "",
+            status=ReportJob.Status.SUCCEEDED,
+            step="Finished",
+            progress=100,
+            title=title[:300],
+            source=ReportJob.Source.CLI,
+            options=(options or ReportOptions()).to_json(),
+            size_bytes=len(data),
+            started_at=now,
+            finished_at=now,
+        )
+        target = reports_dir() / f"report-{job.pk}.{fmt}"
+        write_atomically(target, data)
+        try:
+            job.file_name = target.name
+            job.save(update_fields=["file_name"])
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
     return job
 
 
