@@ -120,8 +120,10 @@ def record_export(slug: str, *, fmt: str, options: list[str], rows: int) -> None
     from collabready.web.surveys.models import Wave
 
     # the connection sat idle while the file was written (minutes for a large SPSS
-    # file): start afresh rather than trust it
-    connection.close()
+    # file): if the server dropped it meanwhile, connect afresh
+    idle = connection.connection is not None and not connection.in_atomic_block
+    if idle and not connection.is_usable():
+        connection.close()
     export_record_cli(
         wave=Wave.objects.get(slug=slug),
         actor_label=f"command line ({getpass.getuser()})",
