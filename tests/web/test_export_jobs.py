@@ -16,6 +16,7 @@ import pyreadstat
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from typer.testing import CliRunner
@@ -161,8 +162,9 @@ def test_a_failed_job_says_why_and_leaves_no_file(reports_dir: Path) -> None:
     margins_save(wave=wave, data=data_path("margins.csv").read_bytes(), filename="m.csv")
     from collabready.web.reports.services import export_job_create
 
-    job = export_job_create(wave=wave, fmt="csv", weights=True)
-    WaveMargins.objects.filter(wave=wave).delete()
+    with transaction.atomic():  # the job is enqueued on commit, after the deletion
+        job = export_job_create(wave=wave, fmt="csv", weights=True)
+        WaveMargins.objects.filter(wave=wave).delete()
     wait_for_tasks(timeout=JOB_WAIT_SECONDS)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED

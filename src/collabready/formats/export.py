@@ -28,7 +28,6 @@ responses (a partial response has none), as the analysis does.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
@@ -95,11 +94,31 @@ class ExportSource(Protocol):
 def pseudonyms(
     key: bytes, scope: str, kind: str, ids: Sequence[int] | NDArray[np.int64]
 ) -> list[str]:
-    """The pseudonym of each internal id (see the module docstring)."""
-    prefix = f"{scope}|{kind}|".encode()
-    return [
-        hmac.new(key, prefix + str(int(i)).encode(), hashlib.sha256).hexdigest()[:16] for i in ids
-    ]
+    """The pseudonym of each internal id (see the module docstring).
+
+    HMAC-SHA256 computed from its two precomputed SHA-256 states (RFC 2104: the
+    key padded and XORed with ``ipad`` and ``opad``, the common prefix already
+    hashed into the inner state), each id then costing two state copies: the
+    same digests as :func:`hmac.new`, at less than half the time.
+
+    >>> import hmac
+    >>> one = pseudonyms(b"k" * 16, "wave:w", "respondent", [7])[0]
+    >>> one == hmac.new(b"k" * 16, b"wave:w|respondent|7", hashlib.sha256).hexdigest()[:16]
+    True
+    """
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+    inner.update(f"{scope}|{kind}|".encode())
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+    out: list[str] = []
+    for i in ids:
+        h = inner.copy()
+        h.update(str(int(i)).encode())
+        o = outer.copy()
+        o.update(h.digest())
+        out.append(o.hexdigest()[:16])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +171,9 @@ class ExportTable:
         """Rows ``start:stop`` as a polars frame, one column per variable in order."""
         m = self.matrix
         rows = slice(start, stop)
-        organisation = pseudonyms(self.id_key, self.scope, "organisation", m.organisation[rows])
+        distinct, position = np.unique(m.organisation[rows], return_inverse=True)
+        names = pseudonyms(self.id_key, self.scope, "organisation", distinct)
+        organisation = [names[j] for j in position.tolist()]
         known = m.verified[rows]
         cols: list[pl.Series] = [
             pl.Series(

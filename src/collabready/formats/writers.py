@@ -115,6 +115,10 @@ def _write_sav(table: ExportSource, tmp: Path) -> None:
     import pyreadstat
 
     frame = table.frame(0, table.height).to_pandas()
+    for name, dtype in frame.dtypes.items():
+        if str(dtype) in ("str", "string"):
+            # pyreadstat walks the rows in Python: plain objects iterate faster than Arrow
+            frame[name] = frame[name].astype(object)
     coded = [v for v in table.variables if v.coded]
     pyreadstat.write_sav(
         frame,

@@ -114,9 +114,16 @@ def record_export(slug: str, *, fmt: str, options: list[str], rows: int) -> None
     """Record in the audit log an export of wave ``slug`` written by the command line."""
     import getpass
 
+    from django.db import connection
+
     from collabready.web.reports.services import export_record_cli
     from collabready.web.surveys.models import Wave
 
+    # the connection sat idle while the file was written (minutes for a large SPSS
+    # file): if the server dropped it meanwhile, connect afresh
+    idle = connection.connection is not None and not connection.in_atomic_block
+    if idle and not connection.is_usable():
+        connection.close()
     export_record_cli(
         wave=Wave.objects.get(slug=slug),
         actor_label=f"command line ({getpass.getuser()})",

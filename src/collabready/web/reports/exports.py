@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 from collabready.errors import UserError
 from collabready.formats.export import MIN_KEY_BYTES, export_responses
 from collabready.formats.writers import write_export
-from collabready.web.reports.jobs import LOCKED_RETRIES, reports_dir
+from collabready.web.reports.jobs import job_update, reports_dir
 from collabready.web.reports.models import ExportJob, ReportJob
 from collabready.web.reports.selectors import wave_margins
 from collabready.web.surveys.models import Wave
@@ -50,21 +50,7 @@ def export_id_key(*, wave: Wave) -> bytes:
 
 
 def _update(job_id: int, *, only_status: str | None = None, **fields: object) -> int:
-    import time
-
-    from django.db import OperationalError
-
-    rows = ExportJob.objects.filter(pk=job_id)
-    if only_status is not None:
-        rows = rows.filter(status=only_status)
-    for attempt in range(LOCKED_RETRIES):
-        try:
-            return rows.update(**fields)
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
-                raise
-            time.sleep(0.1)
-    return 0  # pragma: no cover - the loop returns or raises
+    return job_update(ExportJob, job_id, only_status=only_status, **fields)
 
 
 def export_job_run(job_id: int) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from collabready.analysis.steps import progress
 from collabready.errors import UserError
-from collabready.web.reports.models import ReportJob
+from collabready.web.reports.models import ExportJob, ReportJob
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,20 @@ LOCKED_RETRIES = 50
 
 
 def _update(job_id: int, *, only_status: str | None = None, **fields: object) -> int:
-    """Update the job row; retry briefly if SQLite says the table is locked."""
-    rows = ReportJob.objects.filter(pk=job_id)
+    """Update the report job row (see :func:`job_update`)."""
+    return job_update(ReportJob, job_id, only_status=only_status, **fields)
+
+
+def job_update(
+    model: type[ReportJob | ExportJob],
+    job_id: int,
+    *,
+    only_status: str | None = None,
+    **fields: object,
+) -> int:
+    """Update a job row (a report's or an export's); retry briefly if SQLite says the
+    table is locked."""
+    rows = model.objects.filter(pk=job_id)
     if only_status is not None:
         rows = rows.filter(status=only_status)
     for attempt in range(LOCKED_RETRIES):
