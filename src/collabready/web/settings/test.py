@@ -34,3 +34,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = WEB_DIR / "static"  # noqa: F405 (exists, so WhiteNoise does not warn)
 # Generated reports go to a throw-away directory (tests may override it per test).
 COLLABREADY_REPORTS_DIR = Path(tempfile.mkdtemp(prefix="collabready-test-reports-"))
+COLLABREADY_EXPORTS_DIR = Path(tempfile.mkdtemp(prefix="collabready-test-exports-"))

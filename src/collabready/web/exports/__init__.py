@@ -1,0 +1,1 @@
+"""Microdata export jobs: one service shared by the API and the back office."""
