@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import Path, Router
+from ninja import Path, Router, Status
 
 from collabready.errors import UserError
 from collabready.web.access.policy import Action
@@ -89,7 +89,7 @@ def exports_start(
         user=who.user,
         actor_label=who.label,
     )
-    return 202, _export(job)
+    return Status(202, _export(job))
 
 
 @router.get("/exports/{job_id}", response={200: ExportOut, **ERRORS}, tags=["exports"])
@@ -134,7 +134,7 @@ def reports_start(
         )
     except UserError as exc:
         raise ApiError(422, str(exc)) from None
-    return 202, _report(job)
+    return Status(202, _report(job))
 
 
 @router.get("/reports/{job_id}", response={200: ReportOut, **ERRORS}, tags=["reports"])

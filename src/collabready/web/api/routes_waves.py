@@ -9,7 +9,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Path, Router
+from ninja import Path, Router, Status
 
 from collabready.web.access.policy import Action, may, visible_waves
 from collabready.web.api.common import (
@@ -121,7 +121,7 @@ def waves_create(request: HttpRequest, body: WaveIn) -> Any:
         privacy_notice=body.privacy_notice,
         open_link_enabled=body.open_link_enabled,
     )
-    return 201, wave
+    return Status(201, wave)
 
 
 @router.get("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, tags=["waves"])
@@ -167,9 +167,11 @@ def invitations_create(
         result = invitations_import_rows(wave=wave, rows=rows)
     except InvitationImportError as exc:
         raise ApiError(
-            422, str(exc), errors=[{"loc": ["body", "invitations"], "msg": p} for p in exc.problems]
+            422,
+            f"{len(exc.problems)} problem(s) in the invitations; none was created",
+            errors=[{"loc": ["body", "invitations"], "msg": p} for p in exc.problems],
         ) from None
-    return 201, {"created": result.created}
+    return Status(201, {"created": result.created})
 
 
 @router.get(
