@@ -21,7 +21,9 @@ from collabready.web.surveys.services.submissions import response_submit_complet
 ROLES = ("admin", "researcher", "convenor", "nobody", "respondent")
 
 
-def full_payload(instrument: Instrument, code: int | None = None, org: str = "Org A") -> dict[str, Any]:
+def full_payload(
+    instrument: Instrument, code: int | None = None, org: str = "Org A"
+) -> dict[str, Any]:
     """A complete, valid response body for ``instrument``."""
     answers = {}
     for item in instrument.items:

@@ -72,7 +72,7 @@ ENDPOINTS: list[tuple[str, str, Body, set[str], str | None]] = [
         "wave",
     ),
     ("get", "/api/waves/{wave}/invitations", None, STAFF, "wave"),
-    ("post", "/api/waves/{wave}/responses", lambda i: full_payload(i), ADMIN, "wave"),
+    ("post", "/api/waves/{wave}/responses", full_payload, ADMIN, "wave"),
     ("get", "/api/waves/{wave}/responses", None, MICRODATA, "wave"),
     ("get", "/api/responses/{response}", None, MICRODATA, "response"),
     ("get", "/api/responses/{response}/scores", None, MICRODATA, "response"),
@@ -174,12 +174,17 @@ def test_personal_data_only_when_granted_and_audited(instrument: Instrument) -> 
     world = build_world(instrument)
     path = f"/api/waves/{world.waves['own'].pk}/invitations"
     hidden = world.client("researcher").get(path).json()["items"][0]
-    assert hidden["email"] is None and hidden["name"] is None
+    assert hidden["email"] is None
+    assert hidden["name"] is None
     assert not AuditEvent.objects.filter(action="personal_data.view").exists()
     role_set(user=world.users["researcher"], role="researcher", personal_data=True)
     shown = world.client("researcher").get(path).json()["items"][0]
     assert shown["email"] == "person@example.org"
     viewed = AuditEvent.objects.get(action="personal_data.view")
-    assert viewed.actor == world.users["researcher"] and viewed.detail["count"] == 1
-    change = AuditEvent.objects.filter(action="role.change", object_id=str(world.users["researcher"].pk))
-    assert change.first() is not None and change.first().detail["personal_data"] is True  # type: ignore[union-attr]
+    assert viewed.actor == world.users["researcher"]
+    assert viewed.detail["count"] == 1
+    change = AuditEvent.objects.filter(
+        action="role.change", object_id=str(world.users["researcher"].pk)
+    )
+    assert change.first() is not None
+    assert change.first().detail["personal_data"] is True

@@ -53,11 +53,13 @@ def test_same_key_same_payload_is_stored_once(world: World, instrument: Instrume
     first = _submit(world.client("admin"), wave.pk, body, "order-42")
     again = _submit(world.client("admin"), wave.pk, body, "order-42")
     assert first.status_code == again.status_code == 201
-    assert first["Idempotent-Replayed"] == "false" and again["Idempotent-Replayed"] == "true"
+    assert first["Idempotent-Replayed"] == "false"
+    assert again["Idempotent-Replayed"] == "true"
     assert first.json() == again.json()
     assert Response.objects.filter(wave=wave).count() == before + 1
     stored = Response.objects.get(pk=first.json()["id"])
-    assert stored.submitted_at is not None and stored.organisation_ref == "Org Z"
+    assert stored.submitted_at is not None
+    assert stored.organisation_ref == "Org Z"
 
 
 def test_same_key_other_payload_is_refused(world: World, instrument: Instrument) -> None:
@@ -152,7 +154,8 @@ def test_tokens_are_hashed_and_shown_once_by_the_command(world: World) -> None:
     assert not ApiToken.objects.filter(token_hash__contains=secret).exists()
     listed = io.StringIO()
     call_command("api_token", "list", stdout=listed)
-    assert secret not in listed.getvalue() and stored.prefix in listed.getvalue()
+    assert secret not in listed.getvalue()
+    assert stored.prefix in listed.getvalue()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert client.get("/api/waves").status_code == 200
     call_command("api_token", "revoke", str(stored.pk), stdout=io.StringIO())
@@ -168,7 +171,8 @@ def test_expired_and_revoked_tokens_are_refused(world: World) -> None:
     assert client.get("/api/waves").status_code == 200
     ApiToken.objects.filter(pk=soon.token.pk).update(expires_at=timezone.now() - timedelta(1))
     refused = client.get("/api/waves")
-    assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith("Bearer")
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"].startswith("Bearer")
     other = api_token_create(user=user, name="other")
     assert api_token_revoke(token_id=other.token.pk)
     assert not api_token_revoke(token_id=other.token.pk)
@@ -221,11 +225,14 @@ def test_cursor_pages_walk_every_response_once(world: World, instrument: Instrum
 def test_page_size_default_and_maximum(world: World) -> None:
     client = world.client("researcher")
     wave_id = world.waves["own"].pk
-    assert DEFAULT_LIMIT == 100 and MAX_LIMIT == 1000
+    assert DEFAULT_LIMIT == 100
+    assert MAX_LIMIT == 1000
     too_big = client.get(f"/api/waves/{wave_id}/responses", {"limit": MAX_LIMIT + 1})
-    assert too_big.status_code == 422 and "1 to 1000" in too_big.json()["detail"]
+    assert too_big.status_code == 422
+    assert "1 to 1000" in too_big.json()["detail"]
     bad = client.get(f"/api/waves/{wave_id}/responses", {"cursor": "not-a-cursor"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "cursor"]
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["query", "cursor"]
     spec = Client().get("/api/openapi.json").json()
     assert "default 100, at most 1000" in spec["info"]["description"]
 
@@ -240,7 +247,8 @@ def test_etag_answers_304_until_the_data_change(world: World, instrument: Instru
     assert client.get(path, HTTP_IF_NONE_MATCH=tag).status_code == 304
     response_submit_complete(wave=world.waves["own"], **full_payload(instrument, org="New"))
     changed = client.get(path, HTTP_IF_NONE_MATCH=tag)
-    assert changed.status_code == 200 and changed["ETag"] != tag
+    assert changed.status_code == 200
+    assert changed["ETag"] != tag
 
 
 @pytest.mark.parametrize(
@@ -260,8 +268,11 @@ def test_errors_are_problem_details_never_html(
     assert got.status_code == status
     assert got["Content-Type"] == "application/problem+json"
     body = got.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert b"<html" not in got.content.lower() and b"Traceback" not in got.content
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert b"<html" not in got.content.lower()
+    assert b"Traceback" not in got.content
 
 
 def test_unexpected_error_is_a_500_problem(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,12 +285,15 @@ def test_unexpected_error_is_a_500_problem(world: World, monkeypatch: pytest.Mon
     got = world.client("admin").get("/api/instruments")
     assert got.status_code == 500
     assert got["Content-Type"] == "application/problem+json"
-    assert "RuntimeError" in got.json()["detail"] and "disk on fire" not in got.json()["detail"]
+    assert "RuntimeError" in got.json()["detail"]
+    assert "disk on fire" not in got.json()["detail"]
 
 
 def test_malformed_json_is_a_problem(world: World) -> None:
     got = world.client("admin").post(
-        f"/api/waves/{world.waves['own'].pk}/exports", data="{not json", content_type="application/json"
+        f"/api/waves/{world.waves['own'].pk}/exports",
+        data="{not json",
+        content_type="application/json",
     )
     assert got.status_code in (400, 422)
     assert got["Content-Type"] == "application/problem+json"

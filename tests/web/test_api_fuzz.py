@@ -31,7 +31,8 @@ def errors_are_problems(ctx: Any, response: Any, case: Any) -> bool | None:
         value = content_type[0] if isinstance(content_type, list) else content_type
         assert value == "application/problem+json", (response.status_code, value)
         body = response.json()
-        assert body["status"] == response.status_code and body["detail"], body
+        assert body["status"] == response.status_code, body
+        assert body["detail"], body
     return None
 
 

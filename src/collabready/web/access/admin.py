@@ -39,7 +39,7 @@ class StaffRoleAdmin(_AdminsOnly, admin.ModelAdmin[StaffRole]):
 
     def save_model(self, request: HttpRequest, obj: StaffRole, form: Any, change: bool) -> None:
         user = request.user if request.user.is_authenticated else None
-        role_set(user=obj.user, role=obj.role, personal_data=obj.personal_data, actor=user)  # type: ignore[arg-type]
+        role_set(user=obj.user, role=obj.role, personal_data=obj.personal_data, actor=user)
 
 
 @admin.register(ConvenorLink)
@@ -53,7 +53,7 @@ class ConvenorLinkAdmin(_AdminsOnly, admin.ModelAdmin[ConvenorLink]):
         from collabready.web.access.services import convenor_link
 
         user = request.user if request.user.is_authenticated else None
-        convenor_link(user=obj.user, wave_id=obj.wave_id, actor=user)  # type: ignore[arg-type]
+        convenor_link(user=obj.user, wave_id=obj.wave_id, actor=user)
 
 
 @admin.register(ApiToken)
@@ -73,7 +73,7 @@ class ApiTokenAdmin(_AdminsOnly, admin.ModelAdmin[ApiToken]):
             user=obj.user,
             name=obj.name,
             expires_at=obj.expires_at,
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
         )
         obj.pk = created.token.pk
         messages.warning(
@@ -84,4 +84,4 @@ class ApiTokenAdmin(_AdminsOnly, admin.ModelAdmin[ApiToken]):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         actor = request.user if request.user.is_authenticated else None
         for token in queryset:
-            api_token_revoke(token_id=token.pk, actor=actor)  # type: ignore[arg-type]
+            api_token_revoke(token_id=token.pk, actor=actor)

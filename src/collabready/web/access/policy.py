@@ -78,7 +78,7 @@ class Action(StrEnum):
     EXPORT_VIEW = "export.view"
     REPORT_CREATE = "report.create"
     REPORT_VIEW = "report.view"
-    TOKEN_MANAGE = "token.manage"
+    TOKEN_MANAGE = "token.manage"  # noqa: S105 (an action name, not a secret)
     ROLE_MANAGE = "role.manage"
     AUDIT_VIEW = "audit.view"
 

@@ -21,7 +21,7 @@ from collabready.errors import UserError
 from collabready.web.access.models import ApiToken, ConvenorLink, Role, StaffRole
 from collabready.web.audit.services import audit_record
 
-TOKEN_PREFIX = "crk_"
+TOKEN_PREFIX = "crk_"  # noqa: S105 (the public prefix of every token)
 
 
 class AccessError(UserError):

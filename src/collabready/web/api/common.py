@@ -15,15 +15,20 @@ import base64
 import binascii
 import hashlib
 import math
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from ninja.params import functions as params
 
 from collabready.web.access.policy import NOBODY, Action, Decision, Principal, decide
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+#: ids are 64-bit; larger numbers are refused as invalid rather than looked up
+MAX_ID = 2**63 - 1
+#: an object id in a path
+ObjectId = Annotated[int, params.Path(..., ge=1, le=MAX_ID)]
 
 M = TypeVar("M", bound=Model)
 

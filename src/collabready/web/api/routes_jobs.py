@@ -7,12 +7,12 @@ from typing import Any
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import Path, Router, Status
+from ninja import Router, Status
 
 from collabready.errors import UserError
 from collabready.web.access.policy import Action
-from collabready.web.api.common import ApiError, obtain, principal
-from collabready.web.api.routes_waves import ERRORS, MAX_ID
+from collabready.web.api.common import ApiError, ObjectId, obtain, principal
+from collabready.web.api.routes_waves import ERRORS
 from collabready.web.api.schemas import ExportIn, ExportOut, ReportIn, ReportOut
 from collabready.web.audit.services import audit_record
 from collabready.web.exports.models import ExportJob
@@ -74,9 +74,7 @@ def _report(job: ReportJob) -> dict[str, Any]:
 
 
 @router.post("/waves/{wave_id}/exports", response={202: ExportOut, **ERRORS}, tags=["exports"])
-def exports_start(
-    request: HttpRequest, body: ExportIn, wave_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Any:
+def exports_start(request: HttpRequest, body: ExportIn, wave_id: ObjectId) -> Any:
     """Start a microdata export of the wave's submitted responses (pseudonymous ids, no
     e-mail addresses or names); poll it, then download it."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.EXPORT_CREATE, "wave")
@@ -93,7 +91,7 @@ def exports_start(
 
 
 @router.get("/exports/{job_id}", response={200: ExportOut, **ERRORS}, tags=["exports"])
-def exports_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def exports_get(request: HttpRequest, job_id: ObjectId) -> Any:
     return _export(obtain(request, ExportJob.objects.all(), job_id, Action.EXPORT_VIEW, "export"))
 
 
@@ -103,7 +101,7 @@ def exports_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) 
     tags=["exports"],
     url_name="exports_download",
 )
-def exports_download(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def exports_download(request: HttpRequest, job_id: ObjectId) -> Any:
     """The finished export's file (409 while it is not finished)."""
     job = obtain(request, ExportJob.objects.all(), job_id, Action.EXPORT_VIEW, "export")
     path = export_job_file(job)
@@ -123,14 +121,16 @@ def exports_download(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_
 
 
 @router.post("/waves/{wave_id}/reports", response={202: ReportOut, **ERRORS}, tags=["reports"])
-def reports_start(
-    request: HttpRequest, body: ReportIn, wave_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Any:
+def reports_start(request: HttpRequest, body: ReportIn, wave_id: ObjectId) -> Any:
     """Start the national report or a sector briefing (PDF or HTML)."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.REPORT_CREATE, "wave")
     try:
         job = report_job_create(
-            wave=wave, kind=body.kind, fmt=body.format, sector=body.sector, user=principal(request).user
+            wave=wave,
+            kind=body.kind,
+            fmt=body.format,
+            sector=body.sector,
+            user=principal(request).user,
         )
     except UserError as exc:
         raise ApiError(422, str(exc)) from None
@@ -138,7 +138,7 @@ def reports_start(
 
 
 @router.get("/reports/{job_id}", response={200: ReportOut, **ERRORS}, tags=["reports"])
-def reports_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def reports_get(request: HttpRequest, job_id: ObjectId) -> Any:
     return _report(obtain(request, ReportJob.objects.all(), job_id, Action.REPORT_VIEW, "report"))
 
 
@@ -148,7 +148,7 @@ def reports_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) 
     tags=["reports"],
     url_name="reports_download",
 )
-def reports_download(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def reports_download(request: HttpRequest, job_id: ObjectId) -> Any:
     """The finished report's file (409 while it is not finished)."""
     job = obtain(request, ReportJob.objects.all(), job_id, Action.REPORT_VIEW, "report")
     path = report_job_file(job)

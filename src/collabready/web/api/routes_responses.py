@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Path, Query, Router
+from ninja import Router
+from ninja.params import functions as params
 
 from collabready.web.access.models import ApiToken
 from collabready.web.access.policy import Action, may
-from collabready.web.api.common import DEFAULT_LIMIT, ApiError, etagged, obtain, page_of, principal
-from collabready.web.api.routes_waves import ERRORS, MAX_ID
+from collabready.web.api.common import (
+    DEFAULT_LIMIT,
+    ApiError,
+    ObjectId,
+    etagged,
+    obtain,
+    page_of,
+    principal,
+)
+from collabready.web.api.routes_waves import ERRORS
 from collabready.web.api.schemas import (
     AggregatesOut,
     ResponseIn,
@@ -62,8 +71,8 @@ def _personal_read(request: HttpRequest, obj: Wave | Response, what: str, count:
 def responses_submit(
     request: HttpRequest,
     body: ResponseIn,
-    wave_id: int = Path(..., ge=1, le=MAX_ID),
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    wave_id: ObjectId,
+    idempotency_key: Annotated[str | None, params.Header(None, alias="Idempotency-Key")] = None,
 ) -> Any:
     """Submit a complete response from an integration. Send an ``Idempotency-Key``: the
     same key with the same body again answers the stored response (201 again, with
@@ -81,7 +90,9 @@ def responses_submit(
             raise ApiError(
                 422,
                 str(exc),
-                errors=[{"loc": ["body", *loc.split(".")], "msg": msg} for loc, msg in exc.problems],
+                errors=[
+                    {"loc": ["body", *loc.split(".")], "msg": msg} for loc, msg in exc.problems
+                ],
             ) from None
         except WaveClosedError as exc:
             raise ApiError(409, str(exc)) from None
@@ -93,7 +104,9 @@ def responses_submit(
         print_=fingerprint(method="POST", path=request.path, payload=payload),
         run=run,
     )
-    answer = HttpResponse(_json(outcome.body), status=outcome.status, content_type="application/json")
+    answer = HttpResponse(
+        _json(outcome.body), status=outcome.status, content_type="application/json"
+    )
     answer["Idempotent-Replayed"] = "true" if outcome.replayed else "false"
     return answer
 
@@ -103,7 +116,7 @@ def responses_submit(
 )
 def responses_list(
     request: HttpRequest,
-    wave_id: int = Path(..., ge=1, le=MAX_ID),
+    wave_id: ObjectId,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> HttpResponse:
@@ -122,7 +135,7 @@ def responses_list(
 
 
 @router.get("/responses/{response_id}", response={200: ResponseOut, **ERRORS}, tags=["responses"])
-def responses_get(request: HttpRequest, response_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def responses_get(request: HttpRequest, response_id: ObjectId) -> Any:
     response = obtain(
         request,
         Response.objects.select_related("wave"),
@@ -136,10 +149,8 @@ def responses_get(request: HttpRequest, response_id: int = Path(..., ge=1, le=MA
     return response_data(response, instrument_get(response.wave.instrument_key), personal=personal)
 
 
-@router.get(
-    "/responses/{response_id}/scores", response={200: ScoresOut, **ERRORS}, tags=["scores"]
-)
-def responses_scores(request: HttpRequest, response_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+@router.get("/responses/{response_id}/scores", response={200: ScoresOut, **ERRORS}, tags=["scores"])
+def responses_scores(request: HttpRequest, response_id: ObjectId) -> Any:
     """The response's 0-100 scores and readiness level (the core's scoring)."""
     response = obtain(
         request,
@@ -156,13 +167,14 @@ def responses_scores(request: HttpRequest, response_id: int = Path(..., ge=1, le
 )
 def aggregates(
     request: HttpRequest,
-    wave_id: int = Path(..., ge=1, le=MAX_ID),
-    by: list[str] = Query([]),  # noqa: B008 (ninja's way of declaring a query list)
+    wave_id: ObjectId,
+    by: Annotated[list[str] | None, params.Query(None)] = None,
 ) -> HttpResponse:
     """Weighted means (index, blocks, commitment, capacity, gap) overall and by each ``by``
     grouping, every cell through the disclosure gate: withheld cells have a null
     ``estimate`` and say why in ``status``. Needs the wave's margins."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.AGGREGATES_VIEW, "wave")
+    by = by or []
     if len(by) > 5:
         raise ApiError(422, "by: at most 5 groupings")
     return etagged(request, _json(wave_aggregates(wave=wave, by=by)))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Path, Router, Status
+from ninja import Router, Status
+from ninja.params import functions as params
 
 from collabready.web.access.policy import Action, may, visible_waves
 from collabready.web.api.common import (
     DEFAULT_LIMIT,
     ApiError,
+    ObjectId,
     etagged,
     obtain,
     page_of,
@@ -48,8 +50,6 @@ from collabready.web.surveys.services.waves import wave_close, wave_create, wave
 
 router = Router()
 
-#: ids are 64-bit; larger numbers are refused as invalid rather than looked up
-MAX_ID = 2**63 - 1
 ERRORS: dict[int, Any] = {
     400: Problem,
     401: Problem,
@@ -84,10 +84,10 @@ def instruments_list(request: HttpRequest) -> Any:
     return [instrument_summary(i) for i in instruments_available()]
 
 
-@router.get(
-    "/instruments/{key}", response={200: InstrumentOut, **ERRORS}, tags=["instruments"]
-)
-def instrument_get_one(request: HttpRequest, key: str = Path(..., max_length=100)) -> Any:
+@router.get("/instruments/{key}", response={200: InstrumentOut, **ERRORS}, tags=["instruments"])
+def instrument_get_one(
+    request: HttpRequest, key: Annotated[str, params.Path(..., max_length=100)]
+) -> Any:
     """One questionnaire as data (``item_order`` is the order of a response's answers)."""
     require(request, Action.WAVE_VIEW)
     known = {i.key for i in instruments_available()}
@@ -97,14 +97,10 @@ def instrument_get_one(request: HttpRequest, key: str = Path(..., max_length=100
 
 
 @router.get("/waves", response={200: WavePage, **ERRORS}, tags=["waves"])
-def waves_list(
-    request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> Any:
+def waves_list(request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Any:
     """The waves you may see, oldest first."""
     who = require(request, Action.WAVE_VIEW)
-    items, next_cursor = page_of(
-        visible_waves(who, Wave.objects.all()), cursor=cursor, limit=limit
-    )
+    items, next_cursor = page_of(visible_waves(who, Wave.objects.all()), cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -125,14 +121,12 @@ def waves_create(request: HttpRequest, body: WaveIn) -> Any:
 
 
 @router.get("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, tags=["waves"])
-def waves_get(request: HttpRequest, wave_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def waves_get(request: HttpRequest, wave_id: ObjectId) -> Any:
     return obtain(request, Wave.objects.all(), wave_id, Action.WAVE_VIEW, "wave")
 
 
 @router.patch("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, tags=["waves"])
-def waves_update(
-    request: HttpRequest, body: WavePatch, wave_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Any:
+def waves_update(request: HttpRequest, body: WavePatch, wave_id: ObjectId) -> Any:
     """Change the name, closing date, privacy notice or open link (admins)."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE, "wave")
     return wave_update(
@@ -145,7 +139,7 @@ def waves_update(
 
 
 @router.post("/waves/{wave_id}/close", response={200: WaveOut, **ERRORS}, tags=["waves"])
-def waves_close(request: HttpRequest, wave_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def waves_close(request: HttpRequest, wave_id: ObjectId) -> Any:
     """Close the wave now (no more answers); closing a closed wave changes nothing."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE, "wave")
     wave_close(wave_id=wave.pk)
@@ -157,9 +151,7 @@ def waves_close(request: HttpRequest, wave_id: int = Path(..., ge=1, le=MAX_ID))
     response={201: InvitationsCreated, **ERRORS},
     tags=["invitations"],
 )
-def invitations_create(
-    request: HttpRequest, body: InvitationsIn, wave_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Any:
+def invitations_create(request: HttpRequest, body: InvitationsIn, wave_id: ObjectId) -> Any:
     """Invite people (the checks of the CSV upload; all or nothing, every problem listed)."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.INVITATION_CREATE, "wave")
     rows = [i.model_dump() for i in body.invitations]
@@ -179,7 +171,7 @@ def invitations_create(
 )
 def invitations_list(
     request: HttpRequest,
-    wave_id: int = Path(..., ge=1, le=MAX_ID),
+    wave_id: ObjectId,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Any:
@@ -203,5 +195,3 @@ def invitations_list(
         "items": [invitation_status(i, personal=personal) for i in items],
         "next_cursor": next_cursor,
     }
-
-

@@ -157,7 +157,7 @@ class ResponseIn(Schema):
     answers: dict[str, int]
     #: profile question id -> choice value (every profile question)
     profile: dict[str, str]
-    open_answers: dict[str, str] = {}
+    open_answers: dict[str, str] = Field(default_factory=dict)
     organisation_ref: str = ""
     language: str = "en"
 

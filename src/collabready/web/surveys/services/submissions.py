@@ -17,13 +17,13 @@ from django.utils import timezone
 from collabready.analysis import codec as codes
 from collabready.errors import UserError
 from collabready.instrument import Instrument
+from collabready.web.surveys.errors import WaveClosedError
+from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
 from collabready.web.surveys.pageforms import item_codes
 from collabready.web.surveys.selectors.waves import wave_is_open
 from collabready.web.surveys.services.peers import peer_snapshot_schedule
 from collabready.web.surveys.services.responses import response_new
-from collabready.web.surveys.errors import WaveClosedError
-from collabready.web.surveys.instruments import instrument_get
 
 
 class SubmissionError(UserError):
@@ -68,7 +68,9 @@ def _checked(
         if value is None:
             problems.append((f"profile.{question_id}", "not answered: choose " + ", ".join(values)))
         elif value not in values:
-            problems.append((f"profile.{question_id}", f"{value!r} is not one of {', '.join(values)}"))
+            problems.append(
+                (f"profile.{question_id}", f"{value!r} is not one of {', '.join(values)}")
+            )
         else:
             profile_codes[question_id] = question.choice_by_value(value).code
     open_ids = {q.id: q for q in instrument.open_questions}
@@ -101,7 +103,9 @@ def response_submit_complete(
     if len(organisation_ref) > 300:
         problems.append(("organisation_ref", "longer than 300 characters"))
     if language not in instrument.languages:
-        problems.append(("language", f"{language!r} is not one of {', '.join(instrument.languages)}"))
+        problems.append(
+            ("language", f"{language!r} is not one of {', '.join(instrument.languages)}")
+        )
     if problems:
         raise SubmissionError(problems)
     now = timezone.now()
