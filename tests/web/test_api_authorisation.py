@@ -89,6 +89,8 @@ ENDPOINTS: list[tuple[str, str, Body, set[str], str | None]] = [
     ),
     ("get", "/api/reports/{report}", None, STAFF, "report"),
     ("get", "/api/reports/{report}/download", None, STAFF, "report"),
+    ("delete", "/api/responses/{response}", None, ADMIN, "response"),
+    ("get", "/api/subject-access?email=person@example.org", None, ADMIN, None),
 ]
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", views.home, name="home"),
         path("", include("collabready.web.surveys.urls")),
+        path("", include("collabready.web.privacy.urls")),
         prefix_default_language=False,
     ),
 ]

@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from collabready.errors import UserError
-from collabready.web.api import routes_jobs, routes_responses, routes_waves
+from collabready.web.api import routes_jobs, routes_privacy, routes_responses, routes_waves
 from collabready.web.api.auth import TokenAuth
 from collabready.web.api.common import DEFAULT_LIMIT, MAX_LIMIT, ApiError
 from collabready.web.api.problems import problem
@@ -46,6 +46,7 @@ api = NinjaAPI(
 api.add_router("", routes_waves.router)
 api.add_router("", routes_responses.router)
 api.add_router("", routes_jobs.router)
+api.add_router("", routes_privacy.router)
 
 
 def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:

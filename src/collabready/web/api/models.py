@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from collabready.web.access.models import ApiToken
+from collabready.web.surveys.models import Response
 
 
 class IdempotentRequest(models.Model):
@@ -16,6 +17,10 @@ class IdempotentRequest(models.Model):
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
     body = models.JSONField(default=dict)
+    #: the response the request stored (erasing the response deletes this record too)
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

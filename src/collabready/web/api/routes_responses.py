@@ -83,7 +83,7 @@ def responses_submit(
     payload = body.model_dump()
     instrument = instrument_get(wave.instrument_key)
 
-    def run() -> tuple[int, dict[str, Any]]:
+    def run() -> tuple[int, dict[str, Any], int | None]:
         try:
             stored = response_submit_complete(wave=wave, **payload)
         except SubmissionError as exc:
@@ -96,7 +96,7 @@ def responses_submit(
             ) from None
         except WaveClosedError as exc:
             raise ApiError(409, str(exc)) from None
-        return 201, json.loads(_json(response_data(stored, instrument, personal=False)))
+        return 201, json.loads(_json(response_data(stored, instrument, personal=False))), stored.pk
 
     outcome = idempotent(
         token=token,

@@ -56,9 +56,10 @@ def idempotent(
     token: ApiToken,
     key: str | None,
     print_: str,
-    run: Callable[[], tuple[int, dict[str, Any]]],
+    run: Callable[[], tuple[int, dict[str, Any], int | None]],
 ) -> Outcome:
-    """Carry out ``run`` once per (token, key) and request fingerprint ``print_``."""
+    """Carry out ``run`` once per (token, key) and request fingerprint ``print_``;
+    ``run`` returns the status, the body and the id of the response it stored."""
     if key is None or not key.strip():
         raise ApiError(
             400,
@@ -83,9 +84,9 @@ def idempotent(
             claim = IdempotentRequest.objects.create(
                 token=token, key=key, fingerprint=print_, status=0, body={}
             )
-            status, body = run()
-            claim.status, claim.body = status, body
-            claim.save(update_fields=["status", "body"])
+            status, body, response_id = run()
+            claim.status, claim.body, claim.response_id = status, body, response_id
+            claim.save(update_fields=["status", "body", "response"])
     except IntegrityError:
         stored = IdempotentRequest.objects.filter(token=token, key=key).first()
         if stored is None:  # pragma: no cover - the other request rolled back: try again

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "collabready.web.access",
     "collabready.web.exports",
     "collabready.web.api",
+    "collabready.web.privacy",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,11 @@ COLLABREADY_EXPORT_ID_KEY = os.environ.get("COLLABREADY_EXPORT_ID_KEY", "")
 #: API requests allowed per token in each window of COLLABREADY_API_RATE_WINDOW seconds.
 COLLABREADY_API_RATE = int(os.environ.get("COLLABREADY_API_RATE", "600"))
 COLLABREADY_API_RATE_WINDOW = int(os.environ.get("COLLABREADY_API_RATE_WINDOW", "60"))
+
+#: The privacy notice's defaults for waves without their own settings (WavePrivacy).
+COLLABREADY_CONTROLLER = os.environ.get("COLLABREADY_CONTROLLER", "The survey's organisers")
+COLLABREADY_CONTROLLER_CONTACT = os.environ.get("COLLABREADY_CONTROLLER_CONTACT", "")
+COLLABREADY_RETENTION_DAYS = int(os.environ.get("COLLABREADY_RETENTION_DAYS", "365"))
 
 # Background tasks (django-tasks): report jobs run on a thread of the web process,
 # so `collabready demo` needs no extra worker process.

@@ -25,8 +25,12 @@ from collabready.web.surveys.models import Wave
 __all__ = ["peer_snapshot_refresh", "peer_snapshot_schedule"]
 
 
-def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
-    """Take the sector's snapshot from the database and store it; returns the stored row."""
+def peer_snapshot_refresh(*, wave_id: int, sector: str, force: bool = False) -> StoredSnapshot:
+    """Take the sector's snapshot from the database and store it; returns the stored row.
+
+    ``force`` stores the new snapshot even when it has as many organisations as the
+    stored one (after an erasure: the erased response's score must not stay in it).
+    """
     from collabready.web.surveys.selectors.readiness import peer_k
     from collabready.web.surveys.selectors.responses import wave_responses
 
@@ -64,7 +68,7 @@ def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
         row.checked_at = now
         row.submitted = snapshot.submitted
         fields = ["checked_at", "submitted"]
-        if snapshot.organisations != row.organisations or snapshot.step != row.step:
+        if force or snapshot.organisations != row.organisations or snapshot.step != row.step:
             row.organisations = snapshot.organisations
             row.step = snapshot.step
             row.index = snapshot.index.astype(np.float64).tobytes()
