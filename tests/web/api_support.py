@@ -95,6 +95,8 @@ def build_world(instrument: Instrument) -> World:
         for key, wave in waves.items()
     }
     invited = invite(waves["own"], instrument, "person@example.org")
+    invited.invitation.name = "World Person"
+    invited.invitation.save(update_fields=["name"])
     # a respondent holds a personal link, never an API token: presented as one, it is refused
     tokens["respondent"] = invited.token
     return World(tokens, users, waves, responses, exports, reports, invited.token)
