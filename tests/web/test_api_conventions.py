@@ -297,3 +297,15 @@ def test_malformed_json_is_a_problem(world: World) -> None:
     )
     assert got.status_code in (400, 422)
     assert got["Content-Type"] == "application/problem+json"
+
+
+def test_interactive_docs_and_schema_need_no_token_and_no_cdn() -> None:
+    docs = Client().get("/api/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    spec = Client().get("/api/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/waves/{wave_id}/responses" in spec["paths"]
+    assert spec["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
