@@ -116,12 +116,31 @@ def response_rows(*, wave: Wave) -> QuerySet[Response]:
     )
 
 
+_PROFILE_TABLES: dict[tuple[str, int], tuple[tuple[str, dict[int, str]], ...]] = {}
+
+
+def _profile_table(instrument: Instrument) -> tuple[tuple[str, dict[int, str]], ...]:
+    """Per profile question, in stored order: its id and code -> choice value (built once)."""
+    key = (instrument.key, id(instrument))
+    table = _PROFILE_TABLES.get(key)
+    if table is None:
+        table = tuple((q.id, {c.code: c.value for c in q.choices}) for q in instrument.profile)
+        _PROFILE_TABLES[key] = table
+    return table
+
+
 def response_data(response: Response, instrument: Instrument, *, personal: bool) -> dict[str, Any]:
-    """One response as the API shows it: codes in item order, profile as choice values."""
-    answers = [None if c == MISSING else c for c in bytes(response.answers)]
-    codes = codec.profile_decode(bytes(response.profile), instrument)
+    """One response as the API shows it: codes in item order, profile as choice values
+    (the codec's layout: one byte per item, one per profile question, 0 not answered)."""
+    stored = bytes(response.answers)
+    if len(stored) != len(instrument.item_ids):
+        codec.answers_decode(stored, instrument)  # raises, naming what is wrong
+    answers = [None if c == MISSING else c for c in stored]
+    table = _profile_table(instrument)
     profile = {
-        q: instrument.profile_question(q).choice_by_code(code).value for q, code in codes.items()
+        qid: values[code]
+        for (qid, values), code in zip(table, bytes(response.profile), strict=True)
+        if code in values
     }
     return {
         "id": response.pk,
