@@ -325,3 +325,22 @@ def test_privacy_notice_at_the_start_in_both_languages(
     page = respondent.get(f"{prefix}/survey/").content.decode()
     for text in expected:
         assert text in page, text
+
+
+def test_collabready_purge_command_runs_on_the_web_database(
+    instrument: Instrument, invited: Invited, wave: Wave
+) -> None:
+    from typer.testing import CliRunner
+
+    from collabready.cli import app
+
+    _closed_long_ago(wave, days=400)
+    runner = CliRunner()
+    dry = runner.invoke(app, ["purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Would purge wave test-wave" in dry.output
+    assert Invitation.objects.filter(email=invited.invitation.email).exists()
+    done = runner.invoke(app, ["purge"])
+    assert done.exit_code == 0, done.output
+    assert "Purged wave test-wave" in done.output
+    assert found_anywhere([invited.invitation.email, invited.token]) == []
