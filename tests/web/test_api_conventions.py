@@ -309,3 +309,19 @@ def test_interactive_docs_and_schema_need_no_token_and_no_cdn() -> None:
     assert spec["openapi"].startswith("3.")
     assert "/api/waves/{wave_id}/responses" in spec["paths"]
     assert spec["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+
+
+def test_nul_characters_are_refused_before_any_database(
+    world: World, instrument: Instrument
+) -> None:
+    """PostgreSQL stores no NUL in text: a NUL must be a 422, never a 500."""
+    wave = world.waves["own"]
+    body = full_payload(instrument, org="Bad\x00Org")
+    got = _submit(world.client("admin"), wave.pk, body, "nul-1")
+    assert got.status_code == 422
+    assert "NUL" in got.json()["detail"]
+    key = _submit(world.client("admin"), wave.pk, full_payload(instrument), "bad\x00key")
+    assert key.status_code == 400
+    assert (
+        world.client("admin").get("/api/subject-access", {"email": "a\x00@b.c"}).status_code == 422
+    )

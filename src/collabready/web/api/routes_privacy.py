@@ -12,9 +12,10 @@ from ninja import Router, Schema
 from ninja.params import functions as params
 
 from collabready.web.access.policy import Action
-from collabready.web.api.common import ObjectId, obtain, principal, require
+from collabready.web.api.common import ApiError, ObjectId, obtain, principal, require
 from collabready.web.api.routes_responses import router as responses_router
 from collabready.web.api.routes_waves import ERRORS
+from collabready.web.api.schemas import Input
 from collabready.web.audit.services import audit_record
 from collabready.web.privacy.selectors import subject_access
 from collabready.web.privacy.services.erasure import response_erase
@@ -33,7 +34,7 @@ class ErasedOut(Schema):
     reports_not_rewritten: int
 
 
-class ErasureIn(Schema):
+class ErasureIn(Input):
     reason: str = ""
 
 
@@ -71,6 +72,8 @@ def subject_access_get(
 ) -> HttpResponse:
     """Everything held about one e-mail address (roles granted personal data; audited)."""
     who = require(request, Action.PERSONAL_DATA_VIEW)
+    if "\x00" in email:
+        raise ApiError(422, "email: must not contain the NUL character")
     with transaction.atomic():
         held = subject_access(email=email)
         audit_record(

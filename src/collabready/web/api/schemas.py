@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Input(Schema):
+    """A request body: text may hold any character but NUL (which no database stores)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text must not contain the NUL character (\\u0000)")
+        return value
 
 
 class Problem(Schema):
@@ -92,7 +115,7 @@ class WaveOut(Schema):
     created_at: datetime
 
 
-class WaveIn(Schema):
+class WaveIn(Input):
     slug: str = Field(pattern=r"^[-a-zA-Z0-9_]{1,60}$")
     name: str = Field(min_length=1, max_length=200)
     instrument_key: str = Field(max_length=100)
@@ -102,7 +125,7 @@ class WaveIn(Schema):
     open_link_enabled: bool = False
 
 
-class WavePatch(Schema):
+class WavePatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     closes_at: datetime | None = None
     privacy_notice: str | None = Field(default=None, max_length=20000)
@@ -114,7 +137,7 @@ class WavePage(Schema):
     next_cursor: str | None
 
 
-class InvitationIn(Schema):
+class InvitationIn(Input):
     email: str = Field(max_length=320)
     name: str = Field(default="", max_length=1000)
     organisation: str = Field(max_length=1000)
@@ -125,7 +148,7 @@ class InvitationIn(Schema):
     region: str = Field(default="", max_length=100)
 
 
-class InvitationsIn(Schema):
+class InvitationsIn(Input):
     invitations: list[InvitationIn] = Field(min_length=1, max_length=10000)
 
 
@@ -152,7 +175,7 @@ class InvitationPage(Schema):
     next_cursor: str | None
 
 
-class ResponseIn(Schema):
+class ResponseIn(Input):
     #: item id -> answer code (every item of the instrument)
     answers: dict[str, int]
     #: profile question id -> choice value (every profile question)
@@ -214,7 +237,7 @@ class AggregatesOut(Schema):
     cells: list[CellOut]
 
 
-class ExportIn(Schema):
+class ExportIn(Input):
     format: str = Field(description="sav, dta, parquet, csv or xlsx")
     language: str = "en"
     scores: bool = False
@@ -236,7 +259,7 @@ class ExportOut(Schema):
     download: str | None
 
 
-class ReportIn(Schema):
+class ReportIn(Input):
     kind: str = Field(description="national or sector")
     format: str = Field(description="pdf or html")
     sector: str = ""

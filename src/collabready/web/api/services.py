@@ -68,11 +68,11 @@ def idempotent(
             errors=[{"loc": ["header", "Idempotency-Key"], "msg": "missing"}],
         )
     key = key.strip()
-    if len(key) > MAX_KEY_LENGTH:
+    if len(key) > MAX_KEY_LENGTH or "\x00" in key:
         raise ApiError(
             400,
-            f"Idempotency-Key: at most {MAX_KEY_LENGTH} characters",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "too long"}],
+            f"Idempotency-Key: at most {MAX_KEY_LENGTH} characters, and no NUL",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "too long or NUL"}],
         )
     stored = IdempotentRequest.objects.filter(token=token, key=key).first()
     if stored is not None:
