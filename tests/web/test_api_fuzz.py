@@ -8,11 +8,14 @@ Checks: no server error ever, and every error answer is problem details.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
@@ -37,10 +40,19 @@ def errors_are_problems(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 @pytest.fixture
-def admin_token(db: None, instrument: Instrument, settings: Any) -> str:
+def admin_token(db: None, instrument: Instrument, settings: Any) -> Iterator[str]:
+    """An admin's token. The WSGI handler would close the database connection after
+    each request (the test's transaction with it, on PostgreSQL); Django's own test
+    client keeps it open the same way, by leaving these two signals unconnected."""
     settings.COLLABREADY_API_RATE = 1_000_000
     world = build_world(instrument)
-    return world.tokens["admin"]
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield world.tokens["admin"]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.mark.slow
