@@ -24,7 +24,7 @@ def purge(
     from collabready.web.reporting import _check_database, _setup_django
 
     _setup_django()
-    _check_database("(purge)")
+    _check_database("", label="collabready purge")
     from collabready.web.privacy.services.retention import purge as run
 
     plans = run(dry_run=dry_run)
