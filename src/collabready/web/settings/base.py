@@ -227,7 +227,6 @@ COLLABREADY_RETENTION_DAYS = int(os.environ.get("COLLABREADY_RETENTION_DAYS", "3
 
 # Background tasks (django-tasks): report jobs run on a thread of the web process,
 # so `collabready demo` needs no extra worker process.
-
 TASKS = {
     "default": {
         "BACKEND": "collabready.web.reports.backend.ThreadPoolBackend",
