@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "export",
     "imports",
     "demo",
+    "purge",
 )
 
 err_console = Console(stderr=True)

@@ -98,6 +98,15 @@ def test_every_respondent_page_passes_axe(
     page.goto(f"{prefix}/survey/profile/")
     assert page.locator("#peers-hidden").count() == 0
     _scan(page, "profile", found)
+    visit("/survey/your-answers/", "your answers")
+    visit("/survey/your-answers/delete/", "delete your answers")
+    page.click("button.govuk-button--warning")
+    expect(page.locator(".govuk-error-summary")).to_have_count(1)
+    _scan(page, "delete your answers with error", found)
+    page.check("#confirm")
+    page.click("button.govuk-button--warning")
+    expect(page.locator(".govuk-panel--confirmation")).to_have_count(1)
+    _scan(page, "answers deleted", found)
 
     # an open-link respondent: saved page with the resume-code form, and its error
     page.context.clear_cookies()

@@ -53,8 +53,10 @@ def _setup_django() -> None:
         django.setup()
 
 
-def _check_database(wave: str) -> None:
-    """A one-line error when there is no database to read, rather than a traceback."""
+def _check_database(wave: str, *, label: str | None = None) -> None:
+    """A one-line error when there is no database to read, rather than a traceback
+    (``label`` starts it; by default ``--wave NAME``)."""
+    start = label if label is not None else f"--wave {wave}"
     from django.conf import settings
     from django.db import DatabaseError, connection
 
@@ -64,17 +66,17 @@ def _check_database(wave: str) -> None:
         path = Path(str(db["NAME"]))
         if not path.exists():
             raise UserError(
-                f"--wave {wave}: no database at {path}; run `collabready demo --no-serve` first, "
+                f"{start}: no database at {path}; run `collabready demo --no-serve` first, "
                 "or set COLLABREADY_DATA_DIR or DATABASE_URL to the web platform's database"
             )
     try:
         tables = set(connection.introspection.table_names())
     except DatabaseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"--wave {wave}: cannot read the database {db['NAME']}: {first}") from None
+        raise UserError(f"{start}: cannot read the database {db['NAME']}: {first}") from None
     if "surveys_wave" not in tables or "reports_wavemargins" not in tables:
         raise UserError(
-            f"--wave {wave}: the database {db['NAME']} is not set up (or not migrated) for "
+            f"{start}: the database {db['NAME']} is not set up (or not migrated) for "
             "collabready; run `collabready-manage migrate` or `collabready demo --no-serve`"
         )
 

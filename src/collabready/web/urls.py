@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from collabready.web import views
+from collabready.web.api.api import api
 
 admin.site.site_header = "Collaboration Readiness Index administration"
 admin.site.site_title = "Collaboration Readiness Index"
@@ -12,10 +13,12 @@ admin.site.site_title = "Collaboration Readiness Index"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("backoffice/", include("collabready.web.backoffice.urls")),
+    path("api/", api.urls),
     path("healthz", views.health, name="health"),
     *i18n_patterns(
         path("", views.home, name="home"),
         path("", include("collabready.web.surveys.urls")),
+        path("", include("collabready.web.privacy.urls")),
         prefix_default_language=False,
     ),
 ]

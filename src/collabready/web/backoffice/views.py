@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from typing import TypeVar
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from collabready.errors import UserError
+from collabready.web.access.policy import Action, visible_waves
 from collabready.web.backoffice.forms import InvitationUploadForm, WaveForm
+from collabready.web.backoffice.permissions import (
+    may,
+    object_for,
+    principal_of,
+    require,
+    staff_required,
+)
 from collabready.web.surveys.errors import InvitationImportError
 from collabready.web.surveys.instruments import instrument_latest
 from collabready.web.surveys.models import Wave
@@ -26,12 +31,11 @@ from collabready.web.surveys.selectors.waves import (
 from collabready.web.surveys.services.invitations import invitations_import_csv, invitations_send
 from collabready.web.surveys.services.waves import wave_close, wave_create, wave_set_open_link
 
-_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+__all__ = ["staff_required"]  # the views_* modules import it from here
 
 
-def staff_required(view: _View) -> _View:
-    """Staff only: anyone else is sent to the back-office sign-in page."""
-    return staff_member_required(view, login_url="backoffice:login")
+def _wave(request: HttpRequest, wave_id: int, action: Action) -> Wave:
+    return object_for(request, Wave.objects.all(), wave_id, action)
 
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -43,11 +47,17 @@ def _base_url(request: HttpRequest) -> str:
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "backoffice/home.html", {"summaries": wave_summaries()})
+    waves = visible_waves(principal_of(request), Wave.objects.all())
+    return render(
+        request,
+        "backoffice/home.html",
+        {"summaries": wave_summaries(waves=waves), "can_create": may(request, Action.WAVE_CREATE)},
+    )
 
 
 @staff_required
 def wave_new(request: HttpRequest) -> HttpResponse:
+    require(request, Action.WAVE_CREATE)
     initial = {}
     with contextlib.suppress(ImportError, UserError):
         initial["instrument_key"] = instrument_latest().key
@@ -65,7 +75,7 @@ def wave_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = _wave(request, wave_id, Action.WAVE_VIEW)
     return render(
         request,
         "backoffice/wave_detail.html",
@@ -75,13 +85,14 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "by_sector": wave_submissions_by_sector(wave=wave),
             "open_link": _base_url(request) + reverse("surveys:open_start", args=[wave.slug]),
             "upload_form": InvitationUploadForm(),
+            "can_change": may(request, Action.WAVE_CHANGE, wave),
         },
     )
 
 
 @staff_required
 def invitations_upload(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = _wave(request, wave_id, Action.INVITATION_CREATE)
     form = InvitationUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -107,7 +118,7 @@ def invitations_upload(request: HttpRequest, wave_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def invitations_send_view(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = _wave(request, wave_id, Action.INVITATION_CREATE)
     reminder = request.POST.get("kind") == "reminder"
     sent = invitations_send(wave=wave, base_url=_base_url(request), reminder=reminder)
     what = "reminders" if reminder else "invitations"
@@ -118,7 +129,7 @@ def invitations_send_view(request: HttpRequest, wave_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def wave_close_view(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = _wave(request, wave_id, Action.WAVE_CHANGE)
     if wave_close(wave_id=wave.pk):
         messages.success(request, f"{wave.name} is closed: no more answers can be saved.")
     else:
@@ -129,7 +140,7 @@ def wave_close_view(request: HttpRequest, wave_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def wave_open_link_view(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = _wave(request, wave_id, Action.WAVE_CHANGE)
     enabled = request.POST.get("enabled") == "1"
     wave_set_open_link(wave_id=wave.pk, enabled=enabled)
     messages.success(request, "Open link turned on." if enabled else "Open link turned off.")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from collabready.web.access.policy import Action
 from collabready.web.backoffice.forms import MarginsUploadForm
 from collabready.web.backoffice.forms_reports import ReportForm
-from collabready.web.backoffice.views import staff_required
+from collabready.web.backoffice.permissions import object_for, staff_required
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ReportJob, WaveMargins
 from collabready.web.reports.selectors import (
@@ -72,9 +73,10 @@ def _reports_page(
 
 @staff_required
 def reports(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = object_for(request, Wave.objects.all(), wave_id, Action.REPORT_VIEW)
     if request.method != "POST":
         return _reports_page(request, wave)
+    object_for(request, Wave.objects.all(), wave_id, Action.REPORT_CREATE)
     form = _report_form(request, wave, bound=True)
     if not form.is_valid():
         return _reports_page(request, wave, form=form, status=400)
@@ -93,7 +95,7 @@ def reports(request: HttpRequest, wave_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def margins_upload(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = object_for(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE)
     form = MarginsUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _reports_page(request, wave, margins_form=form, status=400)
@@ -110,7 +112,7 @@ def margins_upload(request: HttpRequest, wave_id: int) -> HttpResponse:
 
 @staff_required
 def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(ReportJob.objects.select_related("wave"), pk=job_id)
+    job = object_for(request, ReportJob.objects.select_related("wave"), job_id, Action.REPORT_VIEW)
     file_there = report_job_file(job) is not None
     return render(
         request,
@@ -132,7 +134,7 @@ def _download_name(job: ReportJob) -> str:
 
 @staff_required
 def report_download(request: HttpRequest, job_id: int) -> FileResponse:
-    job = get_object_or_404(ReportJob.objects.select_related("wave"), pk=job_id)
+    job = object_for(request, ReportJob.objects.select_related("wave"), job_id, Action.REPORT_VIEW)
     path = report_job_file(job)
     if path is None:
         raise Http404("this report has no file to download")
@@ -150,7 +152,7 @@ def report_download(request: HttpRequest, job_id: int) -> FileResponse:
 @staff_required
 def report_view(request: HttpRequest, job_id: int) -> FileResponse:
     """An HTML report shown in the browser, with interactive charts."""
-    job = get_object_or_404(ReportJob.objects.select_related("wave"), pk=job_id)
+    job = object_for(request, ReportJob.objects.select_related("wave"), job_id, Action.REPORT_VIEW)
     path = report_job_file(job)
     if path is None or job.format != ReportJob.Format.HTML:
         raise Http404("this report has no HTML to show")

@@ -203,8 +203,13 @@ def export_job_create(
     partial: bool = False,
     language: str = "en",
     user: User | AnonymousUser | None = None,
+    actor_label: str | None = None,
 ) -> ExportJob:
-    """Record an export job and its audit event in one transaction; enqueue it on commit."""
+    """Record an export job and its audit event in one transaction; enqueue it on commit.
+
+    The one way an export job starts: the back office and the API call it
+    (``actor_label`` names an API token's principal in the audit log).
+    """
     if fmt not in ExportJob.Format.values:
         raise UserError(
             f"export format {fmt!r}: choose one of {', '.join(ExportJob.Format.values)}"
@@ -234,6 +239,7 @@ def export_job_create(
         audit_record(
             "export.create",
             actor=user,
+            actor_label=actor_label,
             obj=job,
             wave=wave.slug,
             format=fmt,
@@ -255,15 +261,46 @@ def export_jobs_abandon(*, reason: str = "the server stopped before the job fini
     )
 
 
-def export_job_download(*, job: ExportJob, user: User | AnonymousUser | None) -> Path | None:
-    """The finished file of an export job (None: none), its download recorded in the audit log."""
+def export_job_file(job: ExportJob) -> Path | None:
+    """The finished file of an export job, if it is still there."""
     if job.status != ReportJob.Status.SUCCEEDED or not job.file_name:
         return None
     path = Path(settings.COLLABREADY_REPORTS_DIR) / Path(job.file_name).name
-    if not path.is_file():
+    return path if path.is_file() else None
+
+
+def export_job_download(
+    *, job: ExportJob, user: User | AnonymousUser | None, actor_label: str | None = None
+) -> Path | None:
+    """The finished file of an export job (None: none), its download recorded in the audit log."""
+    path = export_job_file(job)
+    if path is None:
         return None
-    audit_record("export.download", actor=user, obj=job, wave=job.wave.slug, format=job.format)
+    audit_record(
+        "export.download",
+        actor=user,
+        actor_label=actor_label,
+        obj=job,
+        wave=job.wave.slug,
+        format=job.format,
+    )
     return path
+
+
+def export_jobs_withdraw(*, wave_id: int, reason: str) -> int:
+    """Cancel the wave's queued and running exports and delete its finished files
+    (after an erasure: no export may still hold the erased response)."""
+    jobs = ExportJob.objects.filter(wave_id=wave_id)
+    for job in jobs.filter(status=ReportJob.Status.SUCCEEDED):
+        path = export_job_file(job)
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return jobs.exclude(status=ReportJob.Status.FAILED).update(
+        status=ReportJob.Status.FAILED,
+        error=f"Withdrawn: {reason}. Start the export again.",
+        file_name="",
+        finished_at=timezone.now(),
+    )
 
 
 def export_record_cli(

@@ -70,10 +70,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
+    "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
     "collabready.web.surveys",
     "collabready.web.backoffice",
     "collabready.web.reports",
     "collabready.web.audit",
+    "collabready.web.access",
+    "collabready.web.api",
+    "collabready.web.privacy",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collabready.web.middleware.SecurityHeadersMiddleware",
+    "collabready.web.api.problems.ApiProblemMiddleware",
 ]
 
 ROOT_URLCONF = "collabready.web.urls"
@@ -203,6 +208,17 @@ COLLABREADY_RESUME_EMAIL_WINDOW_SECONDS = int(
 COLLABREADY_REPORTS_DIR = Path(
     os.environ.get("COLLABREADY_REPORTS_DIR", str(DATA_DIR / "reports"))
 ).resolve()
+
+#: Key of the pseudonymous ids in exports (else derived from the secret key).
+COLLABREADY_EXPORT_ID_KEY = os.environ.get("COLLABREADY_EXPORT_ID_KEY", "")
+#: API requests allowed per token in each window of COLLABREADY_API_RATE_WINDOW seconds.
+COLLABREADY_API_RATE = int(os.environ.get("COLLABREADY_API_RATE", "600"))
+COLLABREADY_API_RATE_WINDOW = int(os.environ.get("COLLABREADY_API_RATE_WINDOW", "60"))
+
+#: The privacy notice's defaults for waves without their own settings (WavePrivacy).
+COLLABREADY_CONTROLLER = os.environ.get("COLLABREADY_CONTROLLER", "The survey's organisers")
+COLLABREADY_CONTROLLER_CONTACT = os.environ.get("COLLABREADY_CONTROLLER_CONTACT", "")
+COLLABREADY_RETENTION_DAYS = int(os.environ.get("COLLABREADY_RETENTION_DAYS", "365"))
 
 # Background tasks (django-tasks): report jobs run on a thread of the web process,
 # so `collabready demo` needs no extra worker process.

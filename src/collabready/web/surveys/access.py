@@ -30,6 +30,12 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+def _exists(response_id: int) -> bool:
+    from collabready.web.surveys.models import Response
+
+    return bool(Response.objects.filter(pk=response_id).exists())
+
+
 def respondent_required(
     view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
 ) -> Callable[..., HttpResponse]:
@@ -38,6 +44,9 @@ def respondent_required(
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         response_id = session_response_id(request)
+        if response_id is not None and not _exists(response_id):
+            request.session.pop(SESSION_KEY, None)  # erased meanwhile (e.g. from another tab)
+            response_id = None
         if response_id is None:
             return render(request, "surveys/no_session.html", status=403)
         return view(request, response_id, *args, **kwargs)

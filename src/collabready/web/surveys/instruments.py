@@ -50,3 +50,19 @@ def instrument_latest() -> Instrument:
 
     instrument: Instrument = load_instrument()
     return instrument
+
+
+def instruments_available() -> list[Instrument]:
+    """Every instrument a wave can use: the bundled versions and those registered."""
+    from collabready.instrument import load_instrument
+    from collabready.instrument.loader import available_versions
+
+    found: dict[str, Instrument] = {}
+    for version in available_versions():
+        try:
+            bundled: Instrument = load_instrument(version)
+        except UserError:
+            continue
+        found[bundled.key] = bundled
+    found.update(_REGISTERED)
+    return [found[k] for k in sorted(found)]

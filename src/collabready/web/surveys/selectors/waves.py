@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from collabready.web.surveys.models import Response, Wave
@@ -33,9 +33,10 @@ class WaveSummary:
     is_open: bool
 
 
-def wave_summaries() -> list[WaveSummary]:
-    """Every wave with its counts, newest first."""
-    waves = Wave.objects.annotate(
+def wave_summaries(*, waves: QuerySet[Wave] | None = None) -> list[WaveSummary]:
+    """Every wave (of ``waves``, if given) with its counts, newest first."""
+    rows = Wave.objects.all() if waves is None else waves
+    annotated = rows.annotate(
         n_invited=Count("invitations", distinct=True),
         n_emailed=Count(
             "invitations", filter=Q(invitations__invited_at__isnull=False), distinct=True
@@ -62,7 +63,7 @@ def wave_summaries() -> list[WaveSummary]:
             submitted=submitted.get(w.pk, 0),
             is_open=wave_is_open(wave=w),
         )
-        for w in waves
+        for w in annotated
     ]
 
 

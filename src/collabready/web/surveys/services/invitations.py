@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,7 +39,32 @@ def invitations_import_csv(*, wave: Wave, data: bytes) -> ImportResult:
     Rows are numbered as a spreadsheet shows them (the header is row 1).
     """
     instrument = instrument_get(wave.instrument_key)
-    rows = _parse(data, instrument=instrument, wave=wave)
+    entries, problems = _parse(data)
+    rows = _validated(entries, instrument=instrument, wave=wave, problems=problems)
+    return _create(wave, instrument, rows)
+
+
+def invitations_import_rows(*, wave: Wave, rows: Sequence[Mapping[str, str]]) -> ImportResult:
+    """Import invitations given as records (the API): the same checks as the CSV, every
+    problem named ``invitation N, column C`` (N counting from 1); all or nothing."""
+    if len(rows) > MAX_ROWS:
+        raise InvitationImportError([f"more than {MAX_ROWS} invitations: send them in parts"])
+    instrument = instrument_get(wave.instrument_key)
+    entries = [
+        (f"invitation {n}", {str(k).strip().lower(): str(v or "") for k, v in row.items()})
+        for n, row in enumerate(rows, start=1)
+    ]
+    missing = [
+        f"{where}: missing field(s) {', '.join(c for c in REQUIRED_COLUMNS if c not in values)}"
+        for where, values in entries
+        if any(c not in values for c in REQUIRED_COLUMNS)
+    ]
+    if missing:
+        raise InvitationImportError(missing)
+    return _create(wave, instrument, _validated(entries, instrument=instrument, wave=wave))
+
+
+def _create(wave: Wave, instrument: Instrument, rows: list[dict[str, object]]) -> ImportResult:
     with transaction.atomic():
         invitations = Invitation.objects.bulk_create(Invitation(wave=wave, **row) for row in rows)
         Response.objects.bulk_create(
@@ -47,7 +73,9 @@ def invitations_import_csv(*, wave: Wave, data: bytes) -> ImportResult:
     return ImportResult(created=len(invitations))
 
 
-def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str, object]]:
+def _parse(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
+    """The CSV's rows as (``row N``, values), and the rows' problems of shape; raises
+    for a file that cannot be read at all."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -68,15 +96,8 @@ def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str,
             ]
         )
     reader.fieldnames = header
-    choices = {
-        q.id: {c.value for c in q.choices}
-        for q in instrument.profile
-        if q.id in ("sector", *PROFILE_COLUMNS)
-    }
-    existing = set(Invitation.objects.filter(wave=wave).values_list("email", flat=True))
-    seen: dict[str, int] = {}
     problems: list[str] = []
-    rows: list[dict[str, object]] = []
+    entries: list[tuple[str, dict[str, str]]] = []
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
             problems.append(f"the file has more than {MAX_ROWS} rows: split it into smaller files")
@@ -84,14 +105,36 @@ def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str,
         if None in raw:
             problems.append(f"row {number}: more values than there are columns in the header")
             continue
-        values = {k: (v or "").strip() for k, v in raw.items()}
+        entries.append((f"row {number}", {k: (v or "") for k, v in raw.items()}))
+    return entries, problems
+
+
+def _validated(
+    entries: list[tuple[str, dict[str, str]]],
+    *,
+    instrument: Instrument,
+    wave: Wave,
+    problems: list[str] | None = None,
+) -> list[dict[str, object]]:
+    """Check every entry (all problems listed); the rows to create."""
+    choices = {
+        q.id: {c.value for c in q.choices}
+        for q in instrument.profile
+        if q.id in ("sector", *PROFILE_COLUMNS)
+    }
+    existing = set(Invitation.objects.filter(wave=wave).values_list("email", flat=True))
+    seen: dict[str, str] = {}
+    problems = list(problems or [])
+    rows: list[dict[str, object]] = []
+    for where, raw in entries:
+        values = {k: v.strip() for k, v in raw.items()}
         if not any(values.values()):
             continue  # blank line
-        row_problems = _check_row(number, values, choices, existing, seen)
+        row_problems = _check_row(where, values, choices, existing, seen)
         problems.extend(row_problems)
         if not row_problems:
             email = values["email"].lower()
-            seen[email] = number
+            seen[email] = where
             details = {k: v for k, v in values.items() if k not in REQUIRED_COLUMNS and v and k}
             rows.append(
                 {
@@ -113,46 +156,41 @@ def _parse(data: bytes, *, instrument: Instrument, wave: Wave) -> list[dict[str,
 
 
 def _check_row(
-    number: int,
+    where: str,
     values: dict[str, str],
     choices: dict[str, set[str]],
     existing: set[str],
-    seen: dict[str, int],
+    seen: dict[str, str],
 ) -> list[str]:
     problems = []
     email = values["email"].lower()
     if not email:
-        problems.append(f"row {number}, column email: the e-mail address is empty")
+        problems.append(f"{where}, column email: the e-mail address is empty")
     else:
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(
-                f"row {number}, column email: {values['email']!r} is not an e-mail address"
-            )
+            problems.append(f"{where}, column email: {values['email']!r} is not an e-mail address")
         else:
             if email in seen:
-                problems.append(f"row {number}, column email: {email} is also on row {seen[email]}")
+                problems.append(f"{where}, column email: {email} is also on {seen[email]}")
             elif email in existing:
-                problems.append(
-                    f"row {number}, column email: {email} is already invited to this wave"
-                )
+                problems.append(f"{where}, column email: {email} is already invited to this wave")
     if len(values["name"]) > 200:
-        problems.append(f"row {number}, column name: longer than 200 characters")
+        problems.append(f"{where}, column name: longer than 200 characters")
     if not values["organisation"]:
-        problems.append(f"row {number}, column organisation: the organisation is empty")
+        problems.append(f"{where}, column organisation: the organisation is empty")
     elif len(values["organisation"]) > 300:
-        problems.append(f"row {number}, column organisation: longer than 300 characters")
+        problems.append(f"{where}, column organisation: longer than 300 characters")
     for column, allowed in choices.items():
         value = values.get(column, "")
         if column == "sector" and not value:
             problems.append(
-                f"row {number}, column sector: empty; use one of {', '.join(sorted(allowed))}"
+                f"{where}, column sector: empty; use one of {', '.join(sorted(allowed))}"
             )
         elif value and value not in allowed:
             problems.append(
-                f"row {number}, column {column}: {value!r} is not one of "
-                + ", ".join(sorted(allowed))
+                f"{where}, column {column}: {value!r} is not one of " + ", ".join(sorted(allowed))
             )
     return problems
 

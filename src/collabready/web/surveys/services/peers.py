@@ -25,8 +25,12 @@ from collabready.web.surveys.models import Wave
 __all__ = ["peer_snapshot_refresh", "peer_snapshot_schedule"]
 
 
-def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
-    """Take the sector's snapshot from the database and store it; returns the stored row."""
+def peer_snapshot_refresh(*, wave_id: int, sector: str, force: bool = False) -> StoredSnapshot:
+    """Take the sector's snapshot from the database and store it; returns the stored row.
+
+    ``force`` stores the new snapshot even when it has as many organisations as the
+    stored one (after an erasure: the erased response's score must not stay in it).
+    """
     from collabready.web.surveys.selectors.readiness import peer_k
     from collabready.web.surveys.selectors.responses import wave_responses
 
@@ -67,7 +71,8 @@ def peer_snapshot_refresh(*, wave_id: int, sector: str) -> StoredSnapshot:
         index = snapshot.index.astype(np.float64).tobytes()
         # the same size can hold other organisations after an erasure: compare the content
         if (
-            snapshot.organisations != row.organisations
+            force
+            or snapshot.organisations != row.organisations
             or snapshot.step != row.step
             or index != bytes(row.index)
         ):

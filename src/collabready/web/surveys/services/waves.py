@@ -57,3 +57,36 @@ def wave_close(*, wave_id: int) -> bool:
 
 def wave_set_open_link(*, wave_id: int, enabled: bool) -> None:
     Wave.objects.filter(pk=wave_id).update(open_link_enabled=enabled)
+
+
+def wave_update(
+    *,
+    wave_id: int,
+    name: str | None = None,
+    closes_at: datetime | None = None,
+    privacy_notice: str | None = None,
+    open_link_enabled: bool | None = None,
+) -> Wave:
+    """Change a wave's name, closing date, privacy notice or open link (all or nothing;
+    every problem named)."""
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave_id)
+        problems = []
+        if name is not None:
+            if not name.strip():
+                problems.append("name: enter the wave's name")
+            wave.name = name.strip()
+        if closes_at is not None:
+            if closes_at <= wave.opens_at:
+                problems.append("closing date: the wave must close after it opens")
+            wave.closes_at = closes_at
+        if privacy_notice is not None:
+            if not privacy_notice.strip():
+                problems.append("privacy notice: enter the privacy notice respondents will see")
+            wave.privacy_notice = privacy_notice.strip()
+        if open_link_enabled is not None:
+            wave.open_link_enabled = open_link_enabled
+        if problems:
+            raise WaveError("; ".join(problems))
+        wave.save()
+    return wave

@@ -1,0 +1,1 @@
+"""Data protection: privacy notices, erasure, retention and purge, subject access."""

@@ -1,0 +1,101 @@
+"""The back office asks the same policy as the API: roles, and objects by role."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+
+from collabready.instrument import Instrument
+from collabready.web.access.models import StaffRole
+from collabready.web.access.policy import Action, Kind, may, principal_for_respondent
+from collabready.web.audit.models import AuditEvent
+from tests.web.api_support import World, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(instrument: Instrument) -> World:
+    return build_world(instrument)
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_researcher_sees_every_wave_but_changes_none(world: World) -> None:
+    client = _signed_in(world.users["researcher"])
+    home = client.get("/backoffice/")
+    assert home.status_code == 200
+    text = home.content.decode()
+    assert "Wave own-wave" in text
+    assert "Wave other-wave" in text
+    assert "Create a wave" not in text
+    own = world.waves["own"].pk
+    detail = client.get(f"/backoffice/waves/{own}/")
+    assert detail.status_code == 200
+    assert "Close the wave now" not in detail.content.decode()
+    assert client.get("/backoffice/waves/new/").status_code == 403
+    assert client.post(f"/backoffice/waves/{own}/close/").status_code == 403
+    assert client.get(f"/backoffice/waves/{own}/reports/").status_code == 200
+
+
+def test_convenor_sees_only_their_waves(world: World) -> None:
+    client = _signed_in(world.users["convenor"])
+    text = client.get("/backoffice/").content.decode()
+    assert "Wave own-wave" in text
+    assert "Wave other-wave" not in text
+    own, other = world.waves["own"].pk, world.waves["other"].pk
+    assert client.get(f"/backoffice/waves/{own}/").status_code == 200
+    # another's wave answers exactly as a wave that does not exist
+    assert client.get(f"/backoffice/waves/{other}/").status_code == 404
+    assert client.get("/backoffice/waves/99999/").status_code == 404
+    assert client.get(f"/backoffice/reports/{world.reports['other'].pk}/").status_code == 404
+    assert client.get(f"/backoffice/reports/{world.reports['own'].pk}/").status_code == 200
+    assert client.post(f"/backoffice/waves/{own}/close/").status_code == 403
+
+
+def test_admin_keeps_everything_and_non_staff_are_sent_to_sign_in(world: World) -> None:
+    admin = _signed_in(world.users["admin"])
+    assert "Create a wave" in admin.get("/backoffice/").content.decode()
+    nobody = _signed_in(world.users["nobody"])
+    got = nobody.get("/backoffice/")
+    assert got.status_code == 302
+    assert got["Location"].startswith("/backoffice/login/")
+
+
+def test_staff_without_a_role_keep_what_staff_could_do(world: World) -> None:
+    legacy = User.objects.create_user(username="old-staff", password="x" * 12, is_staff=True)
+    assert "Create a wave" in _signed_in(legacy).get("/backoffice/").content.decode()
+
+
+def test_role_changes_are_audited_by_the_command(world: World) -> None:
+    call_command(
+        "staff_role", "nobody-user", "convenor", "--wave", "other-wave", stdout=io.StringIO()
+    )
+    user = world.users["nobody"]
+    assert StaffRole.objects.get(user=user).role == "convenor"
+    change = AuditEvent.objects.get(action="role.change", object_id=str(user.pk))
+    assert change.detail["role"] == "convenor"
+    assert change.detail["previous"] is None
+    assert AuditEvent.objects.filter(action="role.link", object_id=str(user.pk)).exists()
+    text = _signed_in(user).get("/backoffice/").content.decode()
+    assert "Wave other-wave" in text
+    assert "Wave own-wave" not in text
+
+
+def test_respondent_reaches_only_their_own_response(world: World) -> None:
+    own, other = world.responses["own"], world.responses["other"]
+    who = principal_for_respondent(own.pk)
+    assert who.kind is Kind.RESPONDENT
+    assert may(who, Action.RESPONSE_VIEW, own)
+    assert may(who, Action.RESPONSE_ERASE, own)
+    assert not may(who, Action.RESPONSE_VIEW, other)
+    assert not may(who, Action.WAVE_VIEW, world.waves["own"])
+    assert not may(who, Action.AGGREGATES_VIEW, world.waves["own"])
