@@ -99,3 +99,29 @@ def test_respondent_reaches_only_their_own_response(world: World) -> None:
     assert not may(who, Action.RESPONSE_VIEW, other)
     assert not may(who, Action.WAVE_VIEW, world.waves["own"])
     assert not may(who, Action.AGGREGATES_VIEW, world.waves["own"])
+
+
+def test_exports_and_imports_pages_ask_the_policy(world: World) -> None:
+    """The export and import pages (issue 10) follow the roles: a researcher exports
+    but not open answers without the personal-data grant and imports nothing; a
+    convenor neither exports nor sees another's wave."""
+    own, other = world.waves["own"].pk, world.waves["other"].pk
+    researcher = _signed_in(world.users["researcher"])
+    assert researcher.get(f"/backoffice/waves/{own}/exports/").status_code == 200
+    form = {"format": "csv", "language": "en"}
+    assert researcher.post(f"/backoffice/waves/{own}/exports/", form).status_code == 302
+    opened = researcher.post(f"/backoffice/waves/{own}/exports/", {**form, "open_answers": "on"})
+    assert opened.status_code == 403
+    assert researcher.get(f"/backoffice/waves/{own}/import/").status_code == 403
+    job = world.exports["own"].pk
+    assert researcher.get(f"/backoffice/exports/{job}/").status_code == 200
+    convenor = _signed_in(world.users["convenor"])
+    assert convenor.get(f"/backoffice/waves/{other}/exports/").status_code == 404
+    assert convenor.post(f"/backoffice/waves/{own}/exports/", form).status_code == 403
+    assert convenor.get(f"/backoffice/exports/{world.exports['other'].pk}/").status_code == 404
+    admin = _signed_in(world.users["admin"])
+    assert (
+        admin.post(f"/backoffice/waves/{own}/exports/", {**form, "open_answers": "on"}).status_code
+        == 302
+    )
+    assert admin.get(f"/backoffice/waves/{own}/import/").status_code == 200

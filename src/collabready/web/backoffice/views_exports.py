@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from collabready.errors import UserError
+from collabready.web.access.policy import Action
 from collabready.web.backoffice.forms import ExportForm
-from collabready.web.backoffice.views import staff_required
+from collabready.web.backoffice.permissions import may, object_for, staff_required
 from collabready.web.reports.models import ExportJob, WaveMargins
 from collabready.web.reports.selectors import export_jobs_for_wave
 from collabready.web.reports.services import export_job_create, export_job_download
@@ -33,10 +35,15 @@ def _languages(wave: Wave) -> list[tuple[str, str]]:
 
 @staff_required
 def exports(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = object_for(request, Wave.objects.all(), wave_id, Action.EXPORT_VIEW)
     form = ExportForm(request.POST or None, languages=_languages(wave))
     status = 200
     if request.method == "POST":
+        object_for(request, Wave.objects.all(), wave_id, Action.EXPORT_CREATE)
+        # open answers are free text: personal data unless the role is granted it
+        personal = form.is_valid() and form.cleaned_data["open_answers"]
+        if personal and not may(request, Action.PERSONAL_DATA_VIEW, wave):
+            raise PermissionDenied("your role may not export open answers (personal data)")
         if form.is_valid():
             try:
                 job = export_job_create(
@@ -69,7 +76,9 @@ def exports(request: HttpRequest, wave_id: int) -> HttpResponse:
 
 @staff_required
 def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(ExportJob.objects.select_related("wave", "created_by"), pk=job_id)
+    job = object_for(
+        request, ExportJob.objects.select_related("wave", "created_by"), job_id, Action.EXPORT_VIEW
+    )
     return render(
         request,
         "backoffice/export_job.html",
@@ -79,7 +88,7 @@ def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @staff_required
 def export_download(request: HttpRequest, job_id: int) -> FileResponse:
-    job = get_object_or_404(ExportJob.objects.select_related("wave"), pk=job_id)
+    job = object_for(request, ExportJob.objects.select_related("wave"), job_id, Action.EXPORT_VIEW)
     path = export_job_download(job=job, user=request.user)
     if path is None:
         raise Http404("this export has no file to download")

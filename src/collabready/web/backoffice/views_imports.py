@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from collabready.formats.imports import ImportMappingError, ResponseImportError
+from collabready.web.access.policy import Action
 from collabready.web.backoffice.forms import ResponsesImportForm
-from collabready.web.backoffice.views import MAX_UPLOAD_BYTES, staff_required
+from collabready.web.backoffice.permissions import object_for, staff_required
+from collabready.web.backoffice.views import MAX_UPLOAD_BYTES
 from collabready.web.surveys.models import Wave
 from collabready.web.surveys.services.imports import responses_import
 
@@ -18,7 +20,7 @@ MAX_SHOWN = 500
 
 @staff_required
 def responses_import_view(request: HttpRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, pk=wave_id)
+    wave = object_for(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE)
     form = ResponsesImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     summary: list[str] = []
