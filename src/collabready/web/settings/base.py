@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collabready.web.middleware.SecurityHeadersMiddleware",
+    "collabready.web.middleware.NoStoreMiddleware",
+    "collabready.web.middleware.IdleSessionMiddleware",
+    "collabready.web.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "collabready.web.urls"
@@ -104,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "collabready.web.context_processors.site",
+                "collabready.web.context_processors.respondent",
             ],
         },
     },
@@ -149,13 +153,34 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
+#: Staff passwords are checked by Django's ModelBackend behind the sign-in lock.
+AUTHENTICATION_BACKENDS = ["collabready.web.backoffice.auth.ThrottledModelBackend"]
+#: Failed sign-ins allowed per username, and per client address, in one window.
+COLLABREADY_LOGIN_MAX_FAILURES = int(os.environ.get("COLLABREADY_LOGIN_MAX_FAILURES", "10"))
+COLLABREADY_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("COLLABREADY_LOGIN_MAX_FAILURES_PER_ADDRESS", "50")
+)
+COLLABREADY_LOGIN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_LOGIN_WINDOW_SECONDS", "900"))
+#: Single sign-on: the header an authenticating proxy sets to the signed-in staff
+#: member's username (e.g. X-Remote-User, from an OIDC proxy enforcing a second
+#: factor). Only existing accounts are let in. Unset (the default): passwords only.
+COLLABREADY_SSO_HEADER = os.environ.get("COLLABREADY_SSO_HEADER", "")
+if COLLABREADY_SSO_HEADER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "collabready.web.middleware.SingleSignOnMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.insert(0, "collabready.web.middleware.SingleSignOnBackend")
+
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+#: A session (respondent or staff) ends after this many idle minutes (middleware.IdleSession).
+COLLABREADY_SESSION_IDLE_MINUTES = int(os.environ.get("COLLABREADY_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = COLLABREADY_SESSION_IDLE_MINUTES * 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -188,6 +213,13 @@ COLLABREADY_PEER_REFRESH_SECONDS = int(os.environ.get("COLLABREADY_PEER_REFRESH_
 #: Failed token look-ups allowed per client address in one window before refusing.
 COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
 COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))
+#: The Retry-After (seconds) of the 503 page shown while the database is unreachable.
+COLLABREADY_RETRY_AFTER_SECONDS = int(os.environ.get("COLLABREADY_RETRY_AFTER_SECONDS", "5"))
+#: Personal links and resume codes stop working this many days after their wave closes.
+COLLABREADY_TOKEN_GRACE_DAYS = int(os.environ.get("COLLABREADY_TOKEN_GRACE_DAYS", "30"))
+#: Behind a proxy: the header it sets to the client's address (e.g. X-Forwarded-For).
+#: Its last entry is used as the client address for the rate limits. Unset: REMOTE_ADDR.
+COLLABREADY_TRUSTED_PROXY_HEADER = os.environ.get("COLLABREADY_TRUSTED_PROXY_HEADER", "")
 #: Resume-code e-mails allowed per response, and per client address, in one window.
 COLLABREADY_RESUME_EMAILS_PER_RESPONSE = int(
     os.environ.get("COLLABREADY_RESUME_EMAILS_PER_RESPONSE", "3")
