@@ -20,8 +20,10 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from collabready.analysis.policy import DEFAULT_K
+from collabready.web.logs import logging_config
 
 # Django's generic classes can be subscripted at run time as the type checker sees
 # them (``admin.ModelAdmin[Wave]``); django-stubs documents doing this in settings.
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
+    "django_tasks_db",
     "collabready.web.surveys",
     "collabready.web.backoffice",
     "collabready.web.reports",
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "collabready.web.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,20 +240,31 @@ COLLABREADY_REPORTS_DIR = Path(
     os.environ.get("COLLABREADY_REPORTS_DIR", str(DATA_DIR / "reports"))
 ).resolve()
 
-# Background tasks (django-tasks): report jobs run on a thread of the web process,
-# so `collabready demo` needs no extra worker process.
-TASKS = {
-    "default": {
+# Background tasks (django-tasks). COLLABREADY_TASK_BACKEND chooses where they run:
+# - "thread" (the default here): on a thread of the web process, so `collabready demo`
+#   needs no extra worker process;
+# - "database" (production's default): queued in the database (django-tasks-db) and run
+#   by `collabready worker` processes, on any number of machines; each task is claimed
+#   by one worker with SELECT ... FOR UPDATE SKIP LOCKED, so none runs twice.
+COLLABREADY_TASK_BACKEND = os.environ.get("COLLABREADY_TASK_BACKEND", "thread")
+TASK_BACKENDS = {
+    "thread": {
         "BACKEND": "collabready.web.reports.backend.ThreadPoolBackend",
         "OPTIONS": {"WORKERS": int(os.environ.get("COLLABREADY_REPORT_WORKERS", "1"))},
-    }
+    },
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
+if COLLABREADY_TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"COLLABREADY_TASK_BACKEND is {COLLABREADY_TASK_BACKEND!r}: use 'thread' or 'database'"
+    )
+TASKS = {"default": TASK_BACKENDS[COLLABREADY_TASK_BACKEND]}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("COLLABREADY_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every layout step at INFO and CSS it ignores as warnings.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
-}
+#: Log lines: "json" (one JSON object a line; production's default) or "text".
+COLLABREADY_LOG_FORMAT = os.environ.get("COLLABREADY_LOG_FORMAT", "text")
+#: Behind a proxy that sets a request id header (e.g. X-Request-ID): reuse its ids.
+COLLABREADY_REQUEST_ID_HEADER = os.environ.get("COLLABREADY_REQUEST_ID_HEADER", "")
+LOGGING = logging_config(
+    json_lines=COLLABREADY_LOG_FORMAT == "json",
+    level=os.environ.get("COLLABREADY_LOG_LEVEL", "INFO"),
+)
