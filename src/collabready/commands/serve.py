@@ -135,7 +135,7 @@ def serve(  # noqa: PLR0917 (typer options)
 def _gunicorn(options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
-    class Application(BaseApplication):  # type: ignore[misc]  # gunicorn has no types
+    class Application(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -171,7 +171,8 @@ def worker(
     from django.conf import settings
     from django.core.management import call_command
 
-    backend = settings.TASKS["default"]["BACKEND"]
+    default = settings.TASKS["default"]
+    backend = default.get("BACKEND") if isinstance(default, dict) else None
     if backend != "django_tasks_db.DatabaseBackend":
         raise UserError(
             f"the task backend is {backend}, which runs tasks inside the web process: "

@@ -18,7 +18,7 @@ from typing import Any
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class StaticStorage(CompressedManifestStaticFilesStorage):
+class StaticStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]  # untyped
     manifest_strict = False
 
     def hashed_name(self, name: str, content: Any = None, filename: str | None = None) -> str:
