@@ -324,3 +324,20 @@ def test_two_workers_run_every_task_exactly_once(tmp_path: Path) -> None:
     assert {r.status for r in results} == {"SUCCESSFUL"}
     assert all(len(r.worker_ids) == 1 for r in results)
     assert {r.worker_ids[0] for r in results} == {"w0", "w1"}
+
+
+def test_static_files_are_collected_again_only_when_a_source_changed(tmp_path: Path) -> None:
+    from collabready.commands.serve import static_up_to_date
+
+    source = tmp_path / "app.css"
+    source.write_text("a")
+    collected = tmp_path / "static"
+    collected.mkdir()
+    assert not static_up_to_date(sources=[source], collected=collected)  # never collected
+    manifest = collected / "staticfiles.json"
+    manifest.write_text("{}")
+    os.utime(source, (1_000, 1_000))
+    assert static_up_to_date(sources=[source], collected=collected)
+    os.utime(source, None)  # edited after the collection
+    os.utime(manifest, (1_000, 1_000))
+    assert not static_up_to_date(sources=[source], collected=collected)

@@ -1,7 +1,8 @@
 """``collabready serve`` and ``collabready worker``: the platform in production.
 
 ``serve --production`` checks the required environment (and names everything
-missing, without a traceback), collects the static files for WhiteNoise,
+missing, without a traceback), collects the static files for WhiteNoise (when
+the package's files are newer than the last collection),
 optionally applies migrations, and runs gunicorn in this process: ``--workers``
 processes of ``--threads`` threads each (gthread when threads > 1). gunicorn's
 access log is off: the app writes its own request lines, with the request id
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -52,6 +54,25 @@ def _settings(*, production: bool) -> None:
         raise UserError(f"the settings are not usable: {exc}") from None
 
 
+def _static_sources() -> list[Path]:
+    """Every file the static finders would collect (ours, the admin's)."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    return [
+        Path(storage.path(path)) for finder in get_finders() for path, storage in finder.list([])
+    ]
+
+
+def static_up_to_date(*, sources: list[Path], collected: Path) -> bool:
+    """Whether ``collected`` holds a manifest newer than every one of ``sources``
+    (collecting and compressing takes half a minute; a restart need not redo it)."""
+    manifest = collected / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    return all(path.stat().st_mtime <= built for path in sources)
+
+
 def _prepare(*, migrate: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
@@ -60,7 +81,9 @@ def _prepare(*, migrate: bool) -> None:
     if not (settings.WEB_DIR / "static" / "build" / "app.css").exists():
         raise UserError("the web assets are not built: run scripts/setup (or scripts/build-assets)")
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-    if not settings.WHITENOISE_USE_FINDERS:
+    if not settings.WHITENOISE_USE_FINDERS and not static_up_to_date(
+        sources=_static_sources(), collected=Path(settings.STATIC_ROOT)
+    ):
         call_command("collectstatic", interactive=False, verbosity=0)
     if migrate:
         try:
