@@ -124,6 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env_bool("COLLABREADY_DB_POOLER", default=False):
+    # Behind PgBouncer in transaction pooling mode: no server-side cursors (they do not
+    # survive a transaction), and no persistent connections (the pooler keeps them).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock rather than fail at once; the demo serves several threads.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
