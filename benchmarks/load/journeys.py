@@ -181,6 +181,19 @@ def main(argv: list[str] | None = None) -> int:
         harness.start()
         print(f"# gunicorn: {args.workers} sync workers; PostgreSQL database {harness.name}")
 
+        # warm-up, not counted: every worker imports its views on its first requests
+        warm = Timings()
+        warm_tokens = tokens[-args.workers * 2 :]
+        del tokens[-args.workers * 2 :]
+
+        def warm_up(n: int, deadline: float) -> None:
+            del deadline
+            with contextlib.suppress(UnavailableError):
+                _journey(harness.port, warm_tokens[n], pages, random.Random(n), warm)
+
+        warmed = _run_for(0, len(warm_tokens), warm_up)
+        print(f"# warm-up: {warm.journeys} journeys in {warmed:.1f} s, not counted")
+
         # 1. journeys
         journey_tokens = tokens[args.sessions :]
         timings = Timings()
