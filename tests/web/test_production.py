@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -341,3 +342,88 @@ def test_static_files_are_collected_again_only_when_a_source_changed(tmp_path: P
     os.utime(source, None)  # edited after the collection
     os.utime(manifest, (1_000, 1_000))
     assert not static_up_to_date(sources=[source], collected=collected)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_respondent_alternating_between_two_app_servers_loses_nothing(tmp_path: Path) -> None:
+    """Two `serve --production` on two ports, one PostgreSQL: every request of one
+    journey goes to the other server than the last, and every answer is kept."""
+    import random
+    from datetime import timedelta
+
+    from benchmarks.load._harness import Browser, page_answers, version_on
+    from django.utils import timezone
+
+    from collabready.analysis import codec as codes
+    from collabready.web.surveys.instruments import instrument_latest
+    from collabready.web.surveys.journey import journey_pages
+    from collabready.web.surveys.models import Response
+
+    cri = instrument_latest()
+    now = timezone.now()
+    wave = Wave.objects.create(
+        slug="two",
+        name="Two servers",
+        instrument_key=cri.key,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=5),
+        privacy_notice="p",
+    )
+    invited = invite(wave, cri, "two@example.org")
+    secret = secrets.token_urlsafe(50)  # shared: a session signed by one is valid on the other
+    ports = [_free_port(), _free_port()]
+    servers = [
+        subprocess.Popen(
+            [BIN / "collabready", "serve", "--production", "--port", str(port), "--workers", "1"],
+            env=_env(
+                tmp_path / str(port),
+                COLLABREADY_SECRET_KEY=secret,
+                COLLABREADY_ALLOWED_HOSTS="127.0.0.1",
+                DATABASE_URL=_database_url(),
+                COLLABREADY_SSL_REDIRECT="0",
+                COLLABREADY_SECURE_COOKIES="0",
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port, server in zip(ports, servers, strict=True):
+            _wait_healthy(f"http://127.0.0.1:{port}", server)
+        browser = Browser(ports[0])
+        turn = 0
+
+        def request(method: str, path: str, data: dict[str, str] | None = None) -> Any:
+            nonlocal turn
+            browser.close()
+            browser.port = ports[turn % 2]
+            turn += 1
+            return browser.request(method, path, data)
+
+        assert request("GET", f"/r/{invited.token}/").status == 302
+        rng = random.Random(1)
+        posted: dict[str, int] = {}
+        for page in journey_pages(cri):
+            url = f"/survey/questions/{page.slug}/"
+            assert request("GET", url).status == 200
+            data = page_answers(page, rng)
+            assert request("POST", url, data).status == 302, page.slug
+            posted.update({i.id: int(data[i.id]) for i in page.items})
+        check = request("GET", "/survey/check-your-answers/")
+        version = version_on(check.body) or ""
+        done = request("POST", "/survey/check-your-answers/", {"version": version})
+        assert done.headers["location"].endswith("/survey/confirmation/")
+        assert request("GET", "/survey/profile/").status == 200
+        assert turn > 20
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=60)
+    response = Response.objects.get(pk=invited.response.pk)
+    assert response.submitted_at is not None
+    saved = codes.answers_decode(bytes(response.answers), cri)
+    assert {k: saved.get(k) for k in posted} == posted
