@@ -90,6 +90,10 @@ def _prepare(*, migrate: bool) -> None:
             call_command("migrate", interactive=False, verbosity=1)
         except DatabaseError as exc:
             raise UserError(f"cannot apply the migrations: {exc}".strip()) from None
+    # gunicorn forks its workers from this process: none may inherit an open connection
+    from django.db import connections
+
+    connections.close_all()
 
 
 def serve(  # noqa: PLR0917 (typer options)
