@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "imports",
     "demo",
     "purge",
+    "serve",
 )
 
 err_console = Console(stderr=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -119,4 +120,15 @@ def test_every_respondent_page_passes_axe(
     # a click does not wait for the page it submits to: expect() retries until it is there
     expect(page.locator(".govuk-error-summary")).to_have_count(1)
     _scan(page, "saved (open link) with error", found)
+
+    # signing out (the header's button), and the error pages
+    page.click("button.app-header__sign-out-button")
+    expect(page.locator("h1")).to_have_count(1)
+    assert page.locator("button.app-header__sign-out-button").count() == 0
+    _scan(page, "signed out", found)
+    visit("/no-such-page/", "page not found")
+    wave.closes_at = timezone.now() - timedelta(days=400)
+    wave.opens_at = wave.closes_at - timedelta(days=30)
+    wave.save()
+    visit(f"/r/{invited_live.token}/", "link expired")
     assert not found, json.dumps(found, indent=2, ensure_ascii=False)

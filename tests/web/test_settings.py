@@ -17,6 +17,7 @@ def _run(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_SETTINGS_MODULE": "collabready.web.settings.production",
         "COLLABREADY_DATA_DIR": str(tmp_path),
         "COLLABREADY_ALLOWED_HOSTS": "survey.example.org",
+        "DATABASE_URL": "postgres://collabready@db.invalid:5432/collabready",
         **extra,
     }
     return subprocess.run(

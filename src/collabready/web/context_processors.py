@@ -1,4 +1,5 @@
-"""Template context every page needs: the service name and the language switch."""
+"""Template context every page needs: the service name, the language switch, and
+whether a respondent is signed in (a separate processor: it reads the session)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def site(request: HttpRequest) -> dict[str, object]:
         for code, name in settings.LANGUAGES
     ]
     return {"service_name": SERVICE_NAME, "language_links": languages}
+
+
+def respondent(request: HttpRequest) -> dict[str, object]:
+    """Whether this browser session holds a response (it then shows "Sign out")."""
+    from collabready.web.surveys.access import SESSION_KEY
+
+    session = getattr(request, "session", None)
+    return {"respondent_signed_in": session is not None and SESSION_KEY in session}

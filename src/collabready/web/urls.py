@@ -22,3 +22,6 @@ urlpatterns = [
         prefix_default_language=False,
     ),
 ]
+
+handler404 = "collabready.web.views.page_not_found"
+handler500 = "collabready.web.views.server_error"

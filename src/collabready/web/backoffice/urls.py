@@ -2,12 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from collabready.web.backoffice import views, views_exports, views_imports, views_reports
+from collabready.web.backoffice.auth import StaffLoginForm
 
 app_name = "backoffice"
 
 urlpatterns = [
     path(
-        "login/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="backoffice/login.html", authentication_form=StaffLoginForm
+        ),
+        name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from collabready.analysis.policy import DEFAULT_K
+from collabready.web.logs import logging_config
 
 # Django's generic classes can be subscripted at run time as the type checker sees
 # them (``admin.ModelAdmin[Wave]``); django-stubs documents doing this in settings.
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
+    "django_tasks_db",
     "collabready.web.surveys",
     "collabready.web.backoffice",
     "collabready.web.reports",
@@ -81,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "collabready.web.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collabready.web.middleware.SecurityHeadersMiddleware",
+    "collabready.web.middleware.NoStoreMiddleware",
+    "collabready.web.middleware.IdleSessionMiddleware",
+    "collabready.web.middleware.DatabaseUnavailableMiddleware",
     "collabready.web.api.problems.ApiProblemMiddleware",
 ]
 
@@ -109,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "collabready.web.context_processors.site",
+                "collabready.web.context_processors.respondent",
             ],
         },
     },
@@ -121,6 +129,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env_bool("COLLABREADY_DB_POOLER", default=False):
+    # Behind PgBouncer in transaction pooling mode: no server-side cursors (they do not
+    # survive a transaction), and no persistent connections (the pooler keeps them).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock rather than fail at once; the demo serves several threads.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -154,13 +167,34 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
+#: Staff passwords are checked by Django's ModelBackend behind the sign-in lock.
+AUTHENTICATION_BACKENDS = ["collabready.web.backoffice.auth.ThrottledModelBackend"]
+#: Failed sign-ins allowed per username, and per client address, in one window.
+COLLABREADY_LOGIN_MAX_FAILURES = int(os.environ.get("COLLABREADY_LOGIN_MAX_FAILURES", "10"))
+COLLABREADY_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("COLLABREADY_LOGIN_MAX_FAILURES_PER_ADDRESS", "50")
+)
+COLLABREADY_LOGIN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_LOGIN_WINDOW_SECONDS", "900"))
+#: Single sign-on: the header an authenticating proxy sets to the signed-in staff
+#: member's username (e.g. X-Remote-User, from an OIDC proxy enforcing a second
+#: factor). Only existing accounts are let in. Unset (the default): passwords only.
+COLLABREADY_SSO_HEADER = os.environ.get("COLLABREADY_SSO_HEADER", "")
+if COLLABREADY_SSO_HEADER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "collabready.web.middleware.SingleSignOnMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.insert(0, "collabready.web.middleware.SingleSignOnBackend")
+
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+#: A session (respondent or staff) ends after this many idle minutes (middleware.IdleSession).
+COLLABREADY_SESSION_IDLE_MINUTES = int(os.environ.get("COLLABREADY_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = COLLABREADY_SESSION_IDLE_MINUTES * 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -193,6 +227,13 @@ COLLABREADY_PEER_REFRESH_SECONDS = int(os.environ.get("COLLABREADY_PEER_REFRESH_
 #: Failed token look-ups allowed per client address in one window before refusing.
 COLLABREADY_TOKEN_MAX_FAILURES = int(os.environ.get("COLLABREADY_TOKEN_MAX_FAILURES", "20"))
 COLLABREADY_TOKEN_WINDOW_SECONDS = int(os.environ.get("COLLABREADY_TOKEN_WINDOW_SECONDS", "600"))
+#: The Retry-After (seconds) of the 503 page shown while the database is unreachable.
+COLLABREADY_RETRY_AFTER_SECONDS = int(os.environ.get("COLLABREADY_RETRY_AFTER_SECONDS", "5"))
+#: Personal links and resume codes stop working this many days after their wave closes.
+COLLABREADY_TOKEN_GRACE_DAYS = int(os.environ.get("COLLABREADY_TOKEN_GRACE_DAYS", "30"))
+#: Behind a proxy: the header it sets to the client's address (e.g. X-Forwarded-For).
+#: Its last entry is used as the client address for the rate limits. Unset: REMOTE_ADDR.
+COLLABREADY_TRUSTED_PROXY_HEADER = os.environ.get("COLLABREADY_TRUSTED_PROXY_HEADER", "")
 #: Resume-code e-mails allowed per response, and per client address, in one window.
 COLLABREADY_RESUME_EMAILS_PER_RESPONSE = int(
     os.environ.get("COLLABREADY_RESUME_EMAILS_PER_RESPONSE", "3")
@@ -220,20 +261,31 @@ COLLABREADY_CONTROLLER = os.environ.get("COLLABREADY_CONTROLLER", "The survey's 
 COLLABREADY_CONTROLLER_CONTACT = os.environ.get("COLLABREADY_CONTROLLER_CONTACT", "")
 COLLABREADY_RETENTION_DAYS = int(os.environ.get("COLLABREADY_RETENTION_DAYS", "365"))
 
-# Background tasks (django-tasks): report jobs run on a thread of the web process,
-# so `collabready demo` needs no extra worker process.
-TASKS = {
-    "default": {
+# Background tasks (django-tasks). COLLABREADY_TASK_BACKEND chooses where they run:
+# - "thread" (the default here): on a thread of the web process, so `collabready demo`
+#   needs no extra worker process;
+# - "database" (production's default): queued in the database (django-tasks-db) and run
+#   by `collabready worker` processes, on any number of machines; each task is claimed
+#   by one worker with SELECT ... FOR UPDATE SKIP LOCKED, so none runs twice.
+COLLABREADY_TASK_BACKEND = os.environ.get("COLLABREADY_TASK_BACKEND", "thread")
+TASK_BACKENDS = {
+    "thread": {
         "BACKEND": "collabready.web.reports.backend.ThreadPoolBackend",
         "OPTIONS": {"WORKERS": int(os.environ.get("COLLABREADY_REPORT_WORKERS", "1"))},
-    }
+    },
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
+if COLLABREADY_TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"COLLABREADY_TASK_BACKEND is {COLLABREADY_TASK_BACKEND!r}: use 'thread' or 'database'"
+    )
+TASKS = {"default": TASK_BACKENDS[COLLABREADY_TASK_BACKEND]}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("COLLABREADY_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every layout step at INFO and CSS it ignores as warnings.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
-}
+#: Log lines: "json" (one JSON object a line; production's default) or "text".
+COLLABREADY_LOG_FORMAT = os.environ.get("COLLABREADY_LOG_FORMAT", "text")
+#: Behind a proxy that sets a request id header (e.g. X-Request-ID): reuse its ids.
+COLLABREADY_REQUEST_ID_HEADER = os.environ.get("COLLABREADY_REQUEST_ID_HEADER", "")
+LOGGING = logging_config(
+    json_lines=COLLABREADY_LOG_FORMAT == "json",
+    level=os.environ.get("COLLABREADY_LOG_LEVEL", "INFO"),
+)

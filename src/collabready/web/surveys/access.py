@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -26,7 +27,20 @@ def session_open_response(request: HttpRequest, response_id: int) -> None:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address used to count failed token look-ups."""
+    """The client's address, used to count failed token look-ups and e-mails.
+
+    ``REMOTE_ADDR``, unless ``COLLABREADY_TRUSTED_PROXY_HEADER`` names a header that
+    the proxy in front sets (``X-Forwarded-For``, ``X-Real-IP``): then the address the
+    proxy saw, which is the last entry of that header (entries before it were sent by
+    the client, and can be forged). Set it only behind a proxy that sets the header.
+    """
+    header = settings.COLLABREADY_TRUSTED_PROXY_HEADER
+    if header:
+        meta_key = "HTTP_" + header.upper().replace("-", "_")
+        forwarded = str(request.META.get(meta_key) or "")
+        entries = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if entries:
+            return entries[-1][:64]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 

@@ -33,6 +33,10 @@ class TokenInvalidError(SurveyError):
     """No response has this link or resume code."""
 
 
+class TokenExpiredError(TokenInvalidError):
+    """The link or code was real, but its wave closed longer ago than the grace period."""
+
+
 class TooManyAttemptsError(SurveyError):
     """Too many wrong links or codes from one address: try again later."""
 

@@ -7,6 +7,7 @@ order, each linking to the field's first input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -48,11 +49,27 @@ def item_codes(instrument: Instrument, item: Item) -> tuple[int, ...]:
     return (*codes, DONT_KNOW) if scale.dont_know is not None else codes
 
 
-def _code(raw: str | None, allowed: tuple[int, ...]) -> int | None:
-    if raw is None or not raw.strip().isdigit():
+#: A posted code or version: ASCII digits only (``str.isdigit`` also accepts "²" and
+#: other Unicode digits, which ``int`` refuses), and short (``int`` refuses more
+#: than 4,300 digits, and nothing here needs more than nine).
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _number(raw: str | None) -> int | None:
+    if raw is None:
         return None
-    code = int(raw)
-    return code if code in allowed else None
+    text = raw.strip()
+    return int(text) if _NUMBER.fullmatch(text) else None
+
+
+def posted_version(raw: str | None) -> int | None:
+    """The check page's ``version`` field, or None when it is missing or malformed."""
+    return _number(raw)
+
+
+def _code(raw: str | None, allowed: tuple[int, ...]) -> int | None:
+    code = _number(raw)
+    return code if code is not None and code in allowed else None
 
 
 def page_read(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("survey/check-your-answers/", views.check_answers, name="check"),
     path("survey/confirmation/", views.confirmation, name="confirmation"),
     path("survey/saved/", views.saved, name="saved"),
+    path("survey/sign-out/", views.sign_out, name="sign_out"),
     path("survey/profile/", views_readiness.profile, name="profile"),
     path("survey/profile.pdf", views_readiness.profile_pdf, name="profile_pdf"),
     path("w/<slug:slug>/", views_open.open_start, name="open_start"),

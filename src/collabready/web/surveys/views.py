@@ -18,12 +18,19 @@ from collabready.web.surveys.errors import (
     ResponseChangedError,
     ResponseIncompleteError,
     ResponseSubmittedError,
+    TokenExpiredError,
     TokenInvalidError,
     TooManyAttemptsError,
     WaveClosedError,
 )
 from collabready.web.surveys.journey import journey_page, page_before
-from collabready.web.surveys.pageforms import FieldError, field_anchor, page_posted_text, page_read
+from collabready.web.surveys.pageforms import (
+    FieldError,
+    field_anchor,
+    page_posted_text,
+    page_read,
+    posted_version,
+)
 from collabready.web.surveys.presenters import check_answers_view, page_view
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 from collabready.web.surveys.selectors.waves import wave_is_open
@@ -31,7 +38,7 @@ from collabready.web.surveys.services.responses import (
     response_save_page,
     response_submit,
 )
-from collabready.web.surveys.services.tokens import token_resolve
+from collabready.web.surveys.services.tokens import token_expires_at, token_resolve
 
 
 def _language() -> str:
@@ -63,6 +70,8 @@ def token_enter(request: HttpRequest, token: str) -> HttpResponse:
             {"problem": "throttled", "message": str(exc)},
             status=429,
         )
+    except TokenExpiredError:
+        return render(request, "surveys/problem.html", {"problem": "expired"}, status=410)
     except TokenInvalidError:
         return render(request, "surveys/problem.html", {"problem": "bad_link"}, status=404)
     session_open_response(request, response.pk)
@@ -86,6 +95,7 @@ def start(request: HttpRequest, response_id: int) -> HttpResponse:
             "introduction": state.instrument.introduction.get(_language()),
             "started": state.response.version > 0,
             "is_open": wave_is_open(wave=state.response.wave),
+            "token_expires_at": token_expires_at(state.response.wave),
             "continue_url": _next_url(state),
         },
     )
@@ -156,9 +166,12 @@ def check_answers(request: HttpRequest, response_id: int) -> HttpResponse:
     changed = False
     errors: tuple[FieldError, ...] = ()
     if request.method == "POST":
-        version_raw = request.POST.get("version", "")
-        version = int(version_raw) if version_raw.isdigit() else None
+        version_raw = request.POST.get("version", "").strip()
+        version = posted_version(version_raw)
         try:
+            if version_raw and version is None:
+                # a malformed version cannot show which answers were checked: show them again
+                raise ResponseChangedError("the page did not say which answers were checked")
             response_submit(response_id=response_id, expected_version=version)
         except ResponseChangedError:
             changed = True
@@ -256,3 +269,12 @@ def saved(request: HttpRequest, response_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out: the session forgets its response (posted from the "Sign out" button;
+    a GET only shows the page, so a link cannot sign anyone out)."""
+    if request.method == "POST":
+        request.session.flush()
+    return render(request, "surveys/signed_out.html")

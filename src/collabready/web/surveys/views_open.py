@@ -13,13 +13,18 @@ from collabready.web.surveys.access import (
     session_open_response,
     session_response_id,
 )
-from collabready.web.surveys.errors import TokenInvalidError, TooManyAttemptsError, WaveClosedError
+from collabready.web.surveys.errors import (
+    TokenExpiredError,
+    TokenInvalidError,
+    TooManyAttemptsError,
+    WaveClosedError,
+)
 from collabready.web.surveys.forms import ResumeCodeForm
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
 from collabready.web.surveys.selectors.waves import wave_get_open_link, wave_is_open
 from collabready.web.surveys.services.responses import response_create
-from collabready.web.surveys.services.tokens import token_resolve
+from collabready.web.surveys.services.tokens import token_expires_at, token_resolve
 
 
 def _wave(slug: str) -> Wave:
@@ -58,6 +63,7 @@ def open_start(request: HttpRequest, slug: str) -> HttpResponse:
             "instrument": instrument,
             "introduction": instrument.introduction.get(get_language() or "en"),
             "is_open": is_open,
+            "token_expires_at": token_expires_at(wave),
         },
     )
 
@@ -82,6 +88,8 @@ def open_resume(request: HttpRequest, slug: str) -> HttpResponse:
                 ),
             )
             status = 429
+        except TokenExpiredError:
+            form.add_error("code", _("This resume code has expired because the survey has closed"))
         except TokenInvalidError:
             form.add_error("code", _("Enter the resume code exactly as it appears in your email"))
         else:

@@ -2,26 +2,40 @@
 
 A token is ``secrets.token_urlsafe(32)`` (256 bits). Only its SHA-256 is
 stored, so a copy of the database opens no one's response. Every e-mail mints a
-new token; earlier ones keep working. Failed look-ups are counted per client
-address, and an address with too many failures in the window is refused before
-any look-up, so tokens cannot be guessed by trying. The same counters
-(:func:`throttle_count`, :func:`throttle_exhausted`) limit other abusable
-actions, such as e-mailing resume codes.
+new token; earlier ones keep working until the wave's tokens expire:
+``COLLABREADY_TOKEN_GRACE_DAYS`` days after the wave closes (its ``closes_at``,
+or the day staff closed it, whichever is earlier), no token of the wave opens
+anything, and the start page says so.
+
+Guessing is limited without locking anyone out. A valid token always works: it
+is looked up first, whatever the client address has done. Only failed look-ups
+are counted, per client address (see ``access.client_address`` for the trusted
+proxy header), by one atomic statement (:func:`throttle_count`), so parallel
+guesses cannot overshoot: of any number of concurrent bad guesses from one
+address, exactly the first ``COLLABREADY_TOKEN_MAX_FAILURES`` in the window are
+told "not recognised", and every later one is refused with "too many
+attempts". With 2**256 possible tokens a guess never succeeds; what the limit
+stops is an address probing freely, and it never touches a respondent with a
+real link. The same counter limits other abusable actions, such as e-mailing
+resume codes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
-from collabready.web.surveys.errors import TokenInvalidError, TooManyAttemptsError
-from collabready.web.surveys.models import AccessThrottle, AccessToken, Response
+from collabready.web.surveys.errors import (
+    TokenExpiredError,
+    TokenInvalidError,
+    TooManyAttemptsError,
+)
+from collabready.web.surveys.models import AccessThrottle, AccessToken, Response, Wave
 
 TOKEN_BYTES = 32
 
@@ -37,9 +51,15 @@ def token_issue(*, response: Response, purpose: str) -> str:
     return token
 
 
+def token_expires_at(wave: Wave) -> datetime:
+    """When the wave's tokens stop working: its close, plus the grace period."""
+    closed = wave.closes_at if wave.closed_at is None else min(wave.closes_at, wave.closed_at)
+    return closed + timedelta(days=settings.COLLABREADY_TOKEN_GRACE_DAYS)
+
+
 def token_resolve(*, token: str, client: str) -> Response:
-    """The response a token opens; counts failures per ``client`` address."""
-    _check_throttle(client)
+    """The response a token opens. A failure is counted against ``client``; past the
+    limit in the window, failures are refused as too many attempts."""
     cleaned = token.strip()
     found = (
         AccessToken.objects.select_related("response", "response__wave")
@@ -49,33 +69,25 @@ def token_resolve(*, token: str, client: str) -> Response:
         else None
     )
     if found is None:
-        _record_failure(client)
+        failures = throttle_count(
+            key=_throttle_key(client), window_seconds=settings.COLLABREADY_TOKEN_WINDOW_SECONDS
+        )
+        if failures > settings.COLLABREADY_TOKEN_MAX_FAILURES:
+            minutes = max(1, settings.COLLABREADY_TOKEN_WINDOW_SECONDS // 60)
+            raise TooManyAttemptsError(
+                "there have been too many attempts with unrecognised links or codes from your "
+                f"connection; wait {minutes} minutes and try again"
+            )
         raise TokenInvalidError("this link or code is not recognised")
-    AccessToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     response: Response = found.response
+    if timezone.now() >= token_expires_at(response.wave):
+        raise TokenExpiredError("this link or code has expired: the survey closed")
+    AccessToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return response
 
 
 def _throttle_key(client: str) -> str:
     return f"token:{client}"[:100]
-
-
-def _check_throttle(client: str) -> None:
-    if throttle_exhausted(
-        key=_throttle_key(client),
-        limit=settings.COLLABREADY_TOKEN_MAX_FAILURES,
-        window_seconds=settings.COLLABREADY_TOKEN_WINDOW_SECONDS,
-    ):
-        raise TooManyAttemptsError(
-            "there have been too many attempts with unrecognised links or codes from your "
-            "connection; wait 10 minutes and try again"
-        )
-
-
-def _record_failure(client: str) -> None:
-    throttle_count(
-        key=_throttle_key(client), window_seconds=settings.COLLABREADY_TOKEN_WINDOW_SECONDS
-    )
 
 
 def throttle_exhausted(*, key: str, limit: int, window_seconds: int) -> bool:
@@ -91,21 +103,26 @@ def throttle_exhausted(*, key: str, limit: int, window_seconds: int) -> bool:
 
 def throttle_count(*, key: str, window_seconds: int) -> int:
     """Count one more event for ``key`` in its window (a run-out window starts again);
-    returns the count in the window, this event included."""
+    returns the count in the window, this event included.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement (PostgreSQL and
+    SQLite alike): the row lock it takes makes concurrent counts queue, so each caller
+    sees a distinct count and none can slip past a limit.
+    """
     key = key[:100]
     now = timezone.now()
     window_start = now - timedelta(seconds=window_seconds)
-    with transaction.atomic():
-        # A window that has run out starts again; otherwise count one more.
-        restarted = AccessThrottle.objects.filter(
-            key=key, window_started_at__lte=window_start
-        ).update(window_started_at=now, failures=1)
-        if not restarted:
-            counted = AccessThrottle.objects.filter(key=key).update(failures=F("failures") + 1)
-            if not counted:
-                try:
-                    with transaction.atomic():
-                        AccessThrottle.objects.create(key=key, window_started_at=now, failures=1)
-                except IntegrityError:
-                    AccessThrottle.objects.filter(key=key).update(failures=F("failures") + 1)
-        return int(AccessThrottle.objects.values_list("failures", flat=True).get(key=key))
+    table = connection.ops.quote_name(AccessThrottle._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (key, window_started_at, failures) VALUES (%s, %s, 1) "  # noqa: S608 (the table name is ours)
+        f"ON CONFLICT (key) DO UPDATE SET "
+        f"failures = CASE WHEN {table}.window_started_at <= %s THEN 1 "
+        f"ELSE {table}.failures + 1 END, "
+        f"window_started_at = CASE WHEN {table}.window_started_at <= %s THEN %s "
+        f"ELSE {table}.window_started_at END "
+        f"RETURNING failures"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, now, window_start, window_start, now])
+        row = cursor.fetchone()
+    return int(row[0])

@@ -1,0 +1,93 @@
+"""Where a page save's time goes: cProfile over repeated saves of the Citizens page.
+
+    .venv/bin/python -m benchmarks.load.profile_save [--saves 300] [--top 25]
+
+In this process, on a throw-away PostgreSQL database on 127.0.0.1 (dropped at
+the end), with the production settings' middleware: Django's test client opens
+one personal link and posts the Citizens page ``--saves`` times, under
+cProfile. It prints the median time of a save, its same-run floor (the bare
+upsert of ``benchmarks.load.floor`` on the same connection, no HTTP, no
+middleware), and the functions with the most cumulative time, so that the
+platform's cost can be read against what a save must do at the least.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import statistics
+import sys
+import time
+
+from benchmarks._util import header
+from benchmarks.load._harness import Harness, make_invitations, page_answers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--saves", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args(argv)
+    header("Profile of a page save (Citizens page), in process, on PostgreSQL")
+    harness = Harness()
+    try:
+        harness.create_database()
+        from django.db import connection, transaction
+        from django.test import Client
+
+        from benchmarks.load.floor import CREATE, TABLE
+        from collabready.web.surveys.journey import journey_pages
+
+        instrument, tokens = make_invitations(1)
+        citizens = next(p for p in journey_pages(instrument) if p.slug == "citizens")
+        client = Client(HTTP_HOST="127.0.0.1")
+        assert client.get(f"/r/{tokens[0]}/").status_code == 302
+        rng = random.Random(1)
+        url = "/survey/questions/citizens/"
+        for _ in range(20):  # warm-up
+            client.post(url, page_answers(citizens, rng))
+        times = []
+        profiler = cProfile.Profile()
+        for _ in range(args.saves):
+            data = page_answers(citizens, rng)
+            t0 = time.perf_counter()
+            profiler.enable()
+            got = client.post(url, data)
+            profiler.disable()
+            times.append(time.perf_counter() - t0)
+            assert got.status_code == 302, got.status_code
+        with connection.cursor() as cursor:
+            cursor.execute(CREATE)
+        floor = []
+        for n in range(args.saves):
+            codes = bytes(rng.randint(1, 5) for _ in citizens.items)
+            t0 = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (id, answers, version) VALUES (%s, %s, 1) "
+                    f"ON CONFLICT (id) DO UPDATE SET answers = EXCLUDED.answers, "
+                    f"version = {TABLE}.version + 1",
+                    [n % 50, codes],
+                )
+            floor.append(time.perf_counter() - t0)
+        save_ms = statistics.median(times) * 1000
+        floor_ms = statistics.median(floor) * 1000
+        print(
+            f"page save (test client, all middleware): median {save_ms:.2f} ms over "
+            f"{args.saves}; bare upsert on the same connection: {floor_ms:.2f} ms "
+            f"({save_ms / floor_ms:.1f}x)"
+        )
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        print(out.getvalue())
+        return 0
+    finally:
+        harness.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
