@@ -50,3 +50,17 @@ def instrument_latest() -> Instrument:
 
     instrument: Instrument = load_instrument()
     return instrument
+
+
+def instrument_published() -> list[str]:
+    """The instrument versions a wave can use (bundled, then registered), newest first."""
+    from collabready.instrument.loader import available_versions
+
+    keys: list[str] = []
+    try:
+        bundled = [instrument_get(f"cri@{v}").key for v in available_versions()]
+    except (ImportError, UserError):
+        bundled = []
+    keys.extend(reversed(bundled))
+    keys.extend(k for k in _REGISTERED if k not in keys)
+    return keys

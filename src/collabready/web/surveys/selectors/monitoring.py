@@ -1,0 +1,238 @@
+"""Fieldwork monitoring of one wave: counts aggregated in the database.
+
+Every figure is one ``GROUP BY`` or ``COUNT`` query (the profile answers are
+grouped by their byte in the stored profile, ``SUBSTR(profile, i, 1)``), so the
+cost does not grow with a Python loop over responses. Test responses are left
+out. These are staff-only operational counts (internal monitoring), not
+published estimates: they are not passed through the disclosure gate; see
+docs/web.md ("Live monitoring").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import BinaryField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
+
+from collabready.web.surveys.instruments import instrument_get
+from collabready.web.surveys.journey import journey_pages
+from collabready.web.surveys.models import Invitation, Response, Wave
+
+#: The profile questions monitored, when the wave's instrument asks them.
+MONITORED = ("sector", "subsector", "region", "size")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    key: str
+    label: str
+    started: int
+    submitted: int
+    target: int | None
+
+    @property
+    def share_of_target(self) -> int | None:
+        """Submitted as a whole percentage of the target (None: no target)."""
+        if not self.target:
+            return None
+        return round(100 * self.submitted / self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    variable: str
+    title: str
+    groups: tuple[GroupCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    day: date
+    starts: int
+    completions: int
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStep:
+    slug: str
+    title: str
+    reached: int
+    stopped_here: int
+
+
+@dataclass(frozen=True, slots=True)
+class Monitoring:
+    invited: int
+    emailed: int
+    reminded: int
+    opted_out: int
+    undeliverable: int
+    started: int
+    submitted: int
+    invited_submitted: int
+    breakdowns: tuple[Breakdown, ...]
+    days: tuple[Day, ...]
+    funnel: tuple[FunnelStep, ...]
+    median_minutes: float | None
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submissions through an invitation per e-mailed invitation, in % (None: none sent)."""
+        if not self.emailed:
+            return None
+        return 100 * self.invited_submitted / self.emailed
+
+
+def _responses(wave: Wave) -> QuerySet[Response]:
+    return Response.objects.filter(wave=wave, is_test=False)
+
+
+def wave_monitoring(*, wave: Wave) -> Monitoring:
+    """The monitoring figures of ``wave`` (staff only; see the module docstring)."""
+    instrument = instrument_get(wave.instrument_key)
+    invitations = Invitation.objects.filter(wave=wave).aggregate(
+        invited=Count("pk"),
+        emailed=Count("pk", filter=Q(invited_at__isnull=False)),
+        reminded=Count("pk", filter=Q(reminded_at__isnull=False)),
+        opted_out=Count("pk", filter=Q(opted_out_at__isnull=False)),
+        undeliverable=Count("pk", filter=Q(undeliverable_at__isnull=False)),
+    )
+    responses = _responses(wave)
+    totals = responses.aggregate(
+        started=Count("pk", filter=Q(version__gt=0)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        invited_submitted=Count(
+            "pk", filter=Q(submitted_at__isnull=False, invitation__isnull=False)
+        ),
+    )
+    breakdowns = []
+    for position, question in enumerate(instrument.profile, start=1):
+        if question.id not in MONITORED:
+            continue
+        rows = (
+            responses.filter(version__gt=0)
+            .annotate(code=Substr("profile", position, 1, output_field=BinaryField()))
+            .values("code")
+            .annotate(
+                started=Count("pk"),
+                submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+            )
+        )
+        found: dict[int, dict[str, int]] = {
+            (bytes(r["code"])[0] if r["code"] else 0): {
+                "started": int(r["started"]),
+                "submitted": int(r["submitted"]),
+            }
+            for r in rows
+        }
+        targets = wave.quotas.get(question.id, {}) if isinstance(wave.quotas, dict) else {}
+        groups = [
+            GroupCount(
+                key=c.value,
+                label=c.label.get("en"),
+                started=int(found.get(c.code, {}).get("started", 0)),
+                submitted=int(found.get(c.code, {}).get("submitted", 0)),
+                target=int(targets[c.value]) if c.value in targets else None,
+            )
+            for c in question.choices
+        ]
+        if 0 in found:
+            groups.append(
+                GroupCount("", "Not answered yet", found[0]["started"], found[0]["submitted"], None)
+            )
+        breakdowns.append(Breakdown(question.id, question.text.get("en"), tuple(groups)))
+    return Monitoring(
+        invited=invitations["invited"],
+        emailed=invitations["emailed"],
+        reminded=invitations["reminded"],
+        opted_out=invitations["opted_out"],
+        undeliverable=invitations["undeliverable"],
+        started=totals["started"],
+        submitted=totals["submitted"],
+        invited_submitted=totals["invited_submitted"],
+        breakdowns=tuple(breakdowns),
+        days=_days(wave),
+        funnel=_funnel(wave, instrument_key=wave.instrument_key),
+        median_minutes=_median_minutes(wave),
+    )
+
+
+def _days(wave: Wave) -> tuple[Day, ...]:
+    zone = ZoneInfo(str(settings.TIME_ZONE))
+    responses = _responses(wave)
+    starts = dict(
+        responses.filter(started_at__isnull=False, version__gt=0)
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    done = dict(
+        responses.filter(submitted_at__isnull=False)
+        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    known = sorted(set(starts) | set(done))
+    if not known:
+        return ()
+    first, last = known[0], known[-1]
+    span = min((last - first).days, 366)
+    return tuple(
+        Day(d, starts.get(d, 0), done.get(d, 0))
+        for d in (first + timedelta(days=i) for i in range(span + 1))
+    )
+
+
+def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
+    """Started responses by the last page saved (those not submitted stopped there)."""
+    pages = journey_pages(instrument_get(instrument_key))
+    stopped = dict(
+        _responses(wave)
+        .filter(version__gt=0, submitted_at__isnull=True)
+        .values("last_page")
+        .annotate(n=Count("pk"))
+        .values_list("last_page", "n")
+    )
+    started = _responses(wave).filter(version__gt=0).count()
+    steps = []
+    reached = started
+    for page in pages:
+        here = int(stopped.get(page.slug, 0))
+        title = page.title.get("en") if page.title else page.slug.capitalize()
+        steps.append(FunnelStep(page.slug, title, reached, here))
+        reached -= here
+    return tuple(steps)
+
+
+def _median_minutes(wave: Wave) -> float | None:
+    """The median time from first save to submission, by ORDER BY and OFFSET in the database."""
+    done = (
+        _responses(wave)
+        .filter(submitted_at__isnull=False, started_at__isnull=False)
+        .annotate(
+            took=ExpressionWrapper(
+                F("submitted_at") - F("started_at"), output_field=DurationField()
+            )
+        )
+    )
+    n = done.count()
+    if n == 0:
+        return None
+    middle = list(done.order_by("took").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
+    seconds = float(sum(t.total_seconds() for t in middle)) / len(middle)
+    return seconds / 60
+
+
+def invitee_status_counts(*, wave: Wave) -> dict[str, int]:
+    """How many invitees are in each status (see ``selectors.invitees``)."""
+    from collabready.web.surveys.selectors.invitees import STATUSES, invitees_with_status
+
+    rows = invitees_with_status(wave=wave).values("status")  # type: ignore[misc]
+    found = {str(r["status"]): int(r["n"]) for r in rows.annotate(n=Count("pk"))}
+    return {s: int(found.get(s, 0)) for s in STATUSES}
