@@ -170,7 +170,7 @@ def _placeholders(text: str) -> set[str]:
     found: set[str] = set()
     for match in string.Template.pattern.finditer(text):
         if match.group("invalid") is not None:
-            raise ValueError(f"a '$' at character {match.start('invalid') + 1} names nothing")
+            raise ValueError(f"a '$' at character {match.start() + 1} names nothing")
         name = match.group("named") or match.group("braced")
         if name:
             found.add(name)
