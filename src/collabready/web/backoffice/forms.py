@@ -87,14 +87,34 @@ class WaveForm(_WaveDates):
 
 
 class WaveEditForm(WaveForm):
-    """Editing a wave: everything but the short name (the open link)."""
+    """Editing a wave: everything but the short name (the open link). Its cleaned data
+    holds only what may change: disabled fields and dates left on the same day drop out."""
 
-    def __init__(self, *args: Any, opened: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, opened: bool, opens_at: datetime, closes_at: datetime,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._dates = (opens_at, closes_at)
         del self.fields["slug"]
         if opened:
             for name in ("instrument_key", "opens_on", "privacy_notice", "open_link_enabled"):
                 self.fields[name].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        opens_at, closes_at = self._dates
+        if self.fields["opens_on"].disabled or (
+            data.get("opens_at") is not None
+            and data["opens_at"].date() == opens_at.astimezone(data["opens_at"].tzinfo).date()
+        ):
+            data.pop("opens_at", None)
+        if data.get("closes_at") is not None and last_day_of(data["closes_at"]) == last_day_of(
+            closes_at
+        ):
+            data.pop("closes_at", None)
+        for name, field in self.fields.items():
+            if field.disabled:
+                data.pop(name, None)
+        return data
 
 
 class InvitationUploadForm(forms.Form):

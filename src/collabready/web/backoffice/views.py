@@ -90,7 +90,13 @@ def wave_edit(request: HttpRequest, wave_id: int) -> HttpResponse:
         "privacy_notice": wave.privacy_notice,
         "open_link_enabled": wave.open_link_enabled,
     }
-    form = WaveEditForm(request.POST or None, initial=initial, opened=opened)
+    form = WaveEditForm(
+        request.POST or None,
+        initial=initial,
+        opened=opened,
+        opens_at=wave.opens_at,
+        closes_at=wave.closes_at,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             wave_update(wave_id=wave.pk, actor=request.user, **form.cleaned_data)
