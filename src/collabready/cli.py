@@ -27,7 +27,16 @@ app = typer.Typer(
 )
 
 #: Modules under collabready.commands, each with a ``register(app)`` function.
-COMMAND_MODULES = ("instrument", "synth", "score", "analyse", "report", "export", "demo")
+COMMAND_MODULES = (
+    "instrument",
+    "synth",
+    "score",
+    "analyse",
+    "report",
+    "export",
+    "demo",
+    "status",
+)
 
 err_console = Console(stderr=True)
 

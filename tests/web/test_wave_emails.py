@@ -255,7 +255,7 @@ class _Refusing:
     def __init__(self) -> None:
         self.delivered: list[tuple[list[str], bytes]] = []
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if address.startswith("bounce@"):
@@ -263,7 +263,7 @@ class _Refusing:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.delivered.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 

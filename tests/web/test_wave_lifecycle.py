@@ -127,13 +127,14 @@ def test_the_edit_page_disables_what_cannot_change(staff: Client, wave: Wave) ->
     assert "This wave has opened" in page
     assert 'name="instrument_key" aria-describedby="id_instrument_key-hint" disabled' in page
     # a disabled field posted anyway is ignored (Django keeps the initial value)
+    later = timezone.localtime(wave.closes_at).date() + timedelta(days=3)
     got = staff.post(
         f"/backoffice/waves/{wave.pk}/edit/",
         {
             "name": "Renamed",
             "instrument_key": "cri@1.1.0",
             "opens_on": "01/01/2020",
-            "closes_on": f"{timezone.localtime(wave.closes_at).date() + timedelta(days=3):%d/%m/%Y}",
+            "closes_on": f"{later:%d/%m/%Y}",
             "privacy_notice": "Changed",
         },
     )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from collabready.analysis.load import ResponseMatrix
     from collabready.instrument import Instrument
+    from collabready.web.surveys.selectors.monitoring import Monitoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +106,15 @@ def load_wave_for_report(name: str) -> WaveForReport:
         end=data.fieldwork.end,
         invited=data.fieldwork.invited,
     )
+
+
+def load_wave_monitoring(name: str) -> tuple[str, Monitoring]:
+    """The monitoring figures of the wave called ``name`` (``collabready status``): the
+    same selector as the back office's monitoring page."""
+    _setup_django()
+    _check_database(name)
+    from collabready.web.reports.selectors import wave_by_name
+    from collabready.web.surveys.selectors.monitoring import wave_monitoring
+
+    wave = wave_by_name(name=name)
+    return wave.name, wave_monitoring(wave=wave)

@@ -90,8 +90,9 @@ class WaveEditForm(WaveForm):
     """Editing a wave: everything but the short name (the open link). Its cleaned data
     holds only what may change: disabled fields and dates left on the same day drop out."""
 
-    def __init__(self, *args: Any, opened: bool, opens_at: datetime, closes_at: datetime,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, opened: bool, opens_at: datetime, closes_at: datetime, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._dates = (opens_at, closes_at)
         del self.fields["slug"]
