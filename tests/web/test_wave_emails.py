@@ -336,3 +336,18 @@ def test_an_unreachable_mail_server_sends_nothing_and_records_nothing(listed: Wa
     assert not Invitation.objects.filter(invited_at__isnull=False).exists()
     assert not Invitation.objects.filter(undeliverable_at__isnull=False).exists()
     assert Response.objects.count() == 2
+
+
+def test_the_opt_out_page_is_in_welsh_and_refuses_a_forged_link(listed: Wave) -> None:
+    from django.utils.html import escape
+
+    bryn = Invitation.objects.get(email="bryn@example.org")
+    path = opt_out_link(bryn).removeprefix("http://testserver")
+    page = Client().get("/cy" + path)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Stopio'r e-byst" in text or escape("Stopio'r e-byst") in text
+    forged = path.replace(path.split("/")[2], path.split("/")[2][:-2] + "xx")
+    assert Client().post(forged).status_code == 404
+    bryn.refresh_from_db()
+    assert bryn.opted_out_at is None
