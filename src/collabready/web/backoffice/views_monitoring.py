@@ -17,7 +17,8 @@ from collabready.web.surveys.selectors.monitoring import Day, wave_monitoring
 from collabready.web.surveys.services.waves import WaveError, quotas_parse, wave_set_quotas
 
 CHART_HEIGHT = 160
-BAR_WIDTH = 10
+PLOT_LEFT = 40
+MIN_PLOT_WIDTH = 560
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class DayChart:
     """Starts and completions per day as SVG bar geometry (drawn by the template)."""
 
     width: int
+    bar: int
     height: int
     starts: tuple[Bar, ...]
     completions: tuple[Bar, ...]
@@ -45,20 +47,23 @@ def day_chart(days: tuple[Day, ...]) -> DayChart | None:
     if not days:
         return None
     peak = max(max(d.starts, d.completions) for d in days) or 1
+    slot = max(6, MIN_PLOT_WIDTH // len(days))
+    bar = max(2, min(24, (slot - 2) // 2))
     starts: list[Bar] = []
     completions: list[Bar] = []
     for i, d in enumerate(days):
-        x = 40 + i * (2 * BAR_WIDTH + 4)
+        x = PLOT_LEFT + 2 + i * slot
         for value, out, offset, what in (
             (d.starts, starts, 0, "started"),
-            (d.completions, completions, BAR_WIDTH, "submitted"),
+            (d.completions, completions, bar, "submitted"),
         ):
             h = round(CHART_HEIGHT * value / peak)
             out.append(
                 Bar(x + offset, 10 + CHART_HEIGHT - h, h, f"{d.day:%d/%m/%Y}: {value} {what}")
             )
     return DayChart(
-        width=40 + len(days) * (2 * BAR_WIDTH + 4) + 10,
+        width=PLOT_LEFT + len(days) * slot + 20,
+        bar=bar,
         height=CHART_HEIGHT + 40,
         starts=tuple(starts),
         completions=tuple(completions),

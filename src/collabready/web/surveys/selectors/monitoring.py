@@ -189,6 +189,9 @@ def _days(wave: Wave) -> tuple[Day, ...]:
     )
 
 
+_UNTITLED = {"profile": "About your organisation", "open": "Open questions"}
+
+
 def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
     """Started responses by the last page saved (those not submitted stopped there)."""
     pages = journey_pages(instrument_get(instrument_key))
@@ -204,7 +207,7 @@ def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
     reached = started
     for page in pages:
         here = int(stopped.get(page.slug, 0))
-        title = page.title.get("en") if page.title else page.slug.capitalize()
+        title = page.title.get("en") if page.title else _UNTITLED.get(page.kind.value, page.slug)
         steps.append(FunnelStep(page.slug, title, reached, here))
         reached -= here
     return tuple(steps)
