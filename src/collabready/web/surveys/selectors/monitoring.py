@@ -11,11 +11,13 @@ docs/web.md ("Live monitoring").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BinaryField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BinaryField, CharField, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import Substr, TruncDate
 
 from collabready.web.surveys.instruments import instrument_get
@@ -109,41 +111,52 @@ def wave_monitoring(*, wave: Wave) -> Monitoring:
             "pk", filter=Q(submitted_at__isnull=False, invitation__isnull=False)
         ),
     )
-    breakdowns = []
-    for position, question in enumerate(instrument.profile, start=1):
-        if question.id not in MONITORED:
-            continue
-        rows = (
-            responses.filter(version__gt=0)
-            .annotate(code=Substr("profile", position, 1, output_field=BinaryField()))
-            .values("code")
-            .annotate(
-                started=Count("pk"),
-                submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-            )
-        )
-        found: dict[int, dict[str, int]] = {
-            (bytes(r["code"])[0] if r["code"] else 0): {
-                "started": int(r["started"]),
-                "submitted": int(r["submitted"]),
+    monitored = [
+        (position, q) for position, q in enumerate(instrument.profile, start=1) if q.id in MONITORED
+    ]
+    # one GROUP BY over every monitored answer at once (one scan of the responses; the
+    # groups are the answer combinations found, a few thousand at most), then each
+    # question's counts are summed from those groups
+    combos = (
+        responses.filter(version__gt=0)
+        .annotate(
+            **{
+                f"q_{q.id}": Substr("profile", position, 1, output_field=BinaryField())
+                for position, q in monitored
             }
-            for r in rows
-        }
+        )
+        .values(*(f"q_{q.id}" for _, q in monitored))
+        .annotate(
+            started=Count("pk"),
+            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        )
+        if monitored
+        else []
+    )
+    found: dict[str, dict[int, list[int]]] = {q.id: {} for _, q in monitored}
+    for row in combos:
+        for _, q in monitored:
+            raw = row[f"q_{q.id}"]
+            code = bytes(raw)[0] if raw else 0
+            counts = found[q.id].setdefault(code, [0, 0])
+            counts[0] += int(row["started"])
+            counts[1] += int(row["submitted"])
+    breakdowns = []
+    for _, question in monitored:
+        got = found[question.id]
         targets = wave.quotas.get(question.id, {}) if isinstance(wave.quotas, dict) else {}
         groups = [
             GroupCount(
                 key=c.value,
                 label=c.label.get("en"),
-                started=int(found.get(c.code, {}).get("started", 0)),
-                submitted=int(found.get(c.code, {}).get("submitted", 0)),
+                started=got.get(c.code, [0, 0])[0],
+                submitted=got.get(c.code, [0, 0])[1],
                 target=int(targets[c.value]) if c.value in targets else None,
             )
             for c in question.choices
         ]
-        if 0 in found:
-            groups.append(
-                GroupCount("", "Not answered yet", found[0]["started"], found[0]["submitted"], None)
-            )
+        if 0 in got:
+            groups.append(GroupCount("", "Not answered yet", got[0][0], got[0][1], None))
         breakdowns.append(Breakdown(question.id, question.text.get("en"), tuple(groups)))
     return Monitoring(
         invited=invitations["invited"],
@@ -161,23 +174,40 @@ def wave_monitoring(*, wave: Wave) -> Monitoring:
     )
 
 
-def _days(wave: Wave) -> tuple[Day, ...]:
+def _per_day(rows: QuerySet[Response], field: str) -> dict[date, int]:
+    """Counts per UK day of the datetime ``field``, grouped in the database.
+
+    PostgreSQL truncates in the time zone itself. On SQLite, Django's TruncDate
+    calls a Python function for every row, so rows are grouped by their stored UTC
+    hour (``SUBSTR`` of the stored text) and the few hour groups are turned into UK
+    days here.
+    """
     zone = ZoneInfo(str(settings.TIME_ZONE))
+    picked = rows.filter(**{f"{field}__isnull": False})
+    if connection.vendor != "sqlite":
+        return dict(
+            picked.annotate(day=TruncDate(field, tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
+    by_hour = (
+        picked.annotate(hour=Substr(field, 1, 13, output_field=CharField()))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .values_list("hour", "n")
+    )
+    days: dict[date, int] = {}
+    for hour, n in by_hour:
+        moment = datetime.fromisoformat(f"{hour}:00:00+00:00").astimezone(zone)
+        days[moment.date()] = days.get(moment.date(), 0) + int(n)
+    return days
+
+
+def _days(wave: Wave) -> tuple[Day, ...]:
     responses = _responses(wave)
-    starts = dict(
-        responses.filter(started_at__isnull=False, version__gt=0)
-        .annotate(day=TruncDate("started_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    done = dict(
-        responses.filter(submitted_at__isnull=False)
-        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+    starts = _per_day(responses.filter(version__gt=0), "started_at")
+    done = _per_day(responses, "submitted_at")
     known = sorted(set(starts) | set(done))
     if not known:
         return ()
@@ -213,22 +243,39 @@ def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
     return tuple(steps)
 
 
+class _SecondsTaken(Func):
+    """Seconds from ``started_at`` to ``submitted_at``, in the database's own arithmetic
+    (Django's datetime subtraction calls a Python function per row on SQLite)."""
+
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def __init__(self) -> None:
+        super().__init__(F("submitted_at"), F("started_at"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
 def _median_minutes(wave: Wave) -> float | None:
     """The median time from first save to submission, by ORDER BY and OFFSET in the database."""
     done = (
         _responses(wave)
         .filter(submitted_at__isnull=False, started_at__isnull=False)
-        .annotate(
-            took=ExpressionWrapper(
-                F("submitted_at") - F("started_at"), output_field=DurationField()
-            )
-        )
+        .annotate(took=_SecondsTaken())
     )
     n = done.count()
     if n == 0:
         return None
     middle = list(done.order_by("took").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
-    seconds = float(sum(t.total_seconds() for t in middle)) / len(middle)
+    seconds = float(sum(middle)) / len(middle)
     return seconds / 60
 
 
