@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--queries", action="store_true", help="also print each query's time (one more run)"
+    )
     args = parser.parse_args()
     if not 1 <= args.responses <= 2_000_000:
         parser.error("--responses: between 1 and 2,000,000")
@@ -98,6 +101,21 @@ def main() -> None:
             f"{figures.submitted:,} submitted, {len(figures.breakdowns)} breakdowns, "
             f"{len(figures.days)} days"
         )
+
+        if args.queries:
+            timings: list[tuple[float, str]] = []
+
+            def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+                t = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    timings.append((time.perf_counter() - t, sql))
+
+            with connection.execute_wrapper(timer):
+                wave_monitoring(wave=wave)
+            for seconds, sql in timings:
+                print(f"  {seconds * 1000:7.1f} ms  {sql[:110]}")
 
         def python_loop() -> dict[str, Counter[int]]:
             out: dict[str, Counter[int]] = {q.id: Counter() for q in cri.profile}
