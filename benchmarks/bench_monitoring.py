@@ -119,7 +119,9 @@ def main() -> None:
 
         def python_loop() -> dict[str, Counter[int]]:
             out: dict[str, Counter[int]] = {q.id: Counter() for q in cri.profile}
-            rows = Response.objects.filter(wave=wave, is_test=False).values_list("profile", flat=True)
+            rows = Response.objects.filter(wave=wave, is_test=False).values_list(
+                "profile", flat=True
+            )
             for profile in rows.iterator(chunk_size=20_000):
                 for q, code in codes.profile_decode(bytes(profile), cri).items():
                     out[q][code] += 1

@@ -97,7 +97,7 @@ class WaveEditForm(WaveForm):
         self._dates = (opens_at, closes_at)
         del self.fields["slug"]
         if opened:
-            for name in ("instrument_key", "opens_on", "privacy_notice", "open_link_enabled"):
+            for name in ("instrument_key", "opens_on", "privacy_notice"):
                 self.fields[name].disabled = True
 
     def clean(self) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from collabready.errors import UserError
 from collabready.web.surveys.models import EmailKind, Invitation, Wave, WaveEmailTemplate
@@ -248,7 +248,11 @@ def email_message(
 def invitation_message(
     *, wave: Wave, invitation: Invitation, token: str, reminder: bool
 ) -> EmailMessage:
-    """The invitation or reminder to ``invitation``, with a personal link for ``token``."""
+    """The invitation or reminder to ``invitation``, with a personal link for ``token``
+    (under /cy/ for a Welsh invitee, so the survey opens in Welsh)."""
+    language = invitation.language if invitation.language in LANGUAGES else "en"
+    with translation.override(language):
+        link, optout = personal_link(token), opt_out_link(invitation)
     return email_message(
         wave=wave,
         kind=EmailKind.REMINDER if reminder else EmailKind.INVITATION,
@@ -256,8 +260,8 @@ def invitation_message(
         to=invitation.email,
         name=invitation.name,
         organisation=invitation.organisation,
-        link=personal_link(token),
-        optout=opt_out_link(invitation),
+        link=link,
+        optout=optout,
     )
 
 

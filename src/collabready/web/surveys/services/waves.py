@@ -3,8 +3,9 @@
 Edit rules: until a wave opens (its opening date has not come and nobody but
 staff testing has answered), its name, instrument, dates and privacy notice can
 change. Once open, only what cannot change the meaning of answers already given
-may change: the internal name, a later closing date, the e-mail settings and
-quotas. Every change of state leaves an audit record in the same transaction.
+may change: the internal name, a later closing date, the open link (an
+operational switch: it can be turned off if it is abused), the e-mail settings
+and quotas. Every change of state leaves an audit record in the same transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collabready.web.surveys.selectors.waves import wave_has_opened
 Actor = AbstractBaseUser | AnonymousUser | None
 
 #: What may still change once a wave has opened.
-SAFE_AFTER_OPENING = ("name", "closes_at")
+SAFE_AFTER_OPENING = ("name", "closes_at", "open_link_enabled")
 
 
 class WaveError(UserError):
