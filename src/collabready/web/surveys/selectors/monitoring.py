@@ -120,6 +120,7 @@ def wave_monitoring(*, wave: Wave) -> Monitoring:
         invited_submitted=Count(
             "pk", filter=Q(submitted_at__isnull=False, invitation__isnull=False)
         ),
+        timed=Count("pk", filter=Q(submitted_at__isnull=False, started_at__isnull=False)),
     )
     monitored = [
         (position, q) for position, q in enumerate(instrument.profile, start=1) if q.id in MONITORED
@@ -174,7 +175,7 @@ def wave_monitoring(*, wave: Wave) -> Monitoring:
         breakdowns=tuple(breakdowns),
         days=_days(wave),
         funnel=_funnel(wave, instrument_key=wave.instrument_key),
-        median_minutes=_median_minutes(wave),
+        median_minutes=_median_minutes(wave, timed=int(totals["timed"])),
     )
 
 
@@ -293,14 +294,15 @@ class _SecondsTaken(Func):
         )
 
 
-def _median_minutes(wave: Wave) -> float | None:
-    """The median time from first save to submission, by ORDER BY and OFFSET in the database."""
+def _median_minutes(wave: Wave, *, timed: int) -> float | None:
+    """The median time from first save to submission, by ORDER BY and OFFSET in the database
+    (``timed``: how many submissions have both times, counted with the totals)."""
     done = (
         _responses(wave)
         .filter(submitted_at__isnull=False, started_at__isnull=False)
         .annotate(took=_SecondsTaken())
     )
-    n = done.count()
+    n = timed
     if n == 0:
         return None
     middle = list(done.order_by("took").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
