@@ -174,7 +174,7 @@ def wave_monitoring(*, wave: Wave) -> Monitoring:
         invited_submitted=totals["invited_submitted"],
         breakdowns=tuple(breakdowns),
         days=_days(wave),
-        funnel=_funnel(wave, instrument_key=wave.instrument_key),
+        funnel=_funnel(wave, instrument_key=wave.instrument_key, started=int(totals["started"])),
         median_minutes=_median_minutes(wave, timed=int(totals["timed"])),
     )
 
@@ -252,7 +252,7 @@ def _days(wave: Wave) -> tuple[Day, ...]:
 _UNTITLED = {"profile": "About your organisation", "open": "Open questions"}
 
 
-def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
+def _funnel(wave: Wave, *, instrument_key: str, started: int) -> tuple[FunnelStep, ...]:
     """Started responses by the last page saved (those not submitted stopped there)."""
     pages = journey_pages(instrument_get(instrument_key))
     stopped = dict(
@@ -262,7 +262,6 @@ def _funnel(wave: Wave, *, instrument_key: str) -> tuple[FunnelStep, ...]:
         .annotate(n=Count("pk"))
         .values_list("last_page", "n")
     )
-    started = _responses(wave).filter(version__gt=0).count()
     steps = []
     reached = started
     for page in pages:
