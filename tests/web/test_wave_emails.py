@@ -68,15 +68,19 @@ def test_links_come_from_the_public_url_never_the_host_header(staff: Client, lis
         assert re.search(r"https://survey\.example\.org(/cy)?/o/", message.body)
 
 
-def test_a_wave_name_with_line_breaks_cannot_break_or_inject_headers(listed: Wave) -> None:
+def test_a_wave_name_with_line_breaks_cannot_break_or_inject_headers(
+    staff: Client, listed: Wave
+) -> None:
     Wave.objects.filter(pk=listed.pk).update(name="Wave 2026\r\nBcc: thief@example.net")
-    result = invitations_send(wave=listed)
-    assert result.sent == 2
+    got = staff.post(f"/backoffice/waves/{listed.pk}/send/", {"kind": "invitation"})
+    assert got.status_code == 302
+    assert len(mail.outbox) == 2
     for message in mail.outbox:
         assert message.subject == "Wave 2026 Bcc: thief@example.net"
         assert "thief@example.net" not in message.recipients()
         headers = message.message().as_string().split("\n\n", 1)[0]
         assert "\nBcc:" not in headers
+    assert AccessToken.objects.count() == 2  # one per e-mail that went
 
 
 # --- templates in both languages ----------------------------------------------------
@@ -329,11 +333,20 @@ def test_a_refused_address_is_marked_undeliverable_and_the_batch_goes_on(
         assert invitations_send(wave=listed).sent == 0
 
 
-def test_an_unreachable_mail_server_sends_nothing_and_records_nothing(listed: Wave) -> None:
+def test_an_unreachable_mail_server_sends_nothing_and_records_nothing(
+    staff: Client, listed: Wave
+) -> None:
     closed_port = _free_port()  # nothing listens there
     with _smtp(closed_port), pytest.raises(EmailServerError) as caught:
         invitations_send(wave=listed)
     assert f"the mail server 127.0.0.1:{closed_port} could not be used" in str(caught.value)
+    with _smtp(closed_port):
+        got = staff.post(
+            f"/backoffice/waves/{listed.pk}/send/", {"kind": "invitation"}, follow=True
+        )
+    assert got.status_code == 200
+    assert "Not sent: the mail server 127.0.0.1" in got.content.decode()
+    # no token is left for an e-mail that never went, and nobody is marked as invited
     assert not AccessToken.objects.exists()
     assert not Invitation.objects.filter(invited_at__isnull=False).exists()
     assert not Invitation.objects.filter(undeliverable_at__isnull=False).exists()
