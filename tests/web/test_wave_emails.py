@@ -366,3 +366,22 @@ def test_the_opt_out_page_is_in_welsh_and_refuses_a_forged_link(listed: Wave) ->
     assert Client().post(forged).status_code == 404
     bryn.refresh_from_db()
     assert bryn.opted_out_at is None
+
+
+def test_the_email_settings_page_saves_and_checks_the_schedule(staff: Client, wave: Wave) -> None:
+    url = f"/backoffice/waves/{wave.pk}/emails/"
+    base = {"sender_name": "CRI team", "reply_to": "team@example.org", "contact": "Us"}
+    got = staff.post(url, {**base, "reminder_days": "7, 8", "reminder_interval_days": "3"})
+    assert got.status_code == 400
+    assert "reminder days: 7, 8 are closer together" in got.content.decode()
+    got = staff.post(url, {**base, "reminder_days": "7, x", "reminder_interval_days": "3"})
+    assert "Enter whole numbers of days separated by commas (not x)" in got.content.decode()
+    wave.refresh_from_db()
+    assert wave.reminder_days == []
+    staff.post(url, {**base, "reminder_days": "14; 7", "reminder_interval_days": "3"})
+    wave.refresh_from_db()
+    assert (wave.reminder_days, wave.sender_name, wave.reply_to) == (
+        [7, 14],
+        "CRI team",
+        "team@example.org",
+    )

@@ -241,6 +241,14 @@ def wave_set_email_settings(
         problems.append("reminder days: each must be between 1 and 365 days after the invitation")
     if not 0 <= reminder_interval_days <= 60:
         problems.append("reminder interval: between 0 and 60 days")
+    days = sorted(set(reminder_days))
+    gaps = [b - a for a, b in zip([0, *days], days, strict=False)]
+    if any(gap < reminder_interval_days for gap in gaps):
+        problems.append(
+            f"reminder days: {', '.join(map(str, days))} are closer together (or to the "
+            f"invitation) than the interval of {reminder_interval_days} day(s), so some "
+            "would never be sent; space them at least that far apart"
+        )
     if problems:
         raise WaveError(problems)
     with transaction.atomic():
