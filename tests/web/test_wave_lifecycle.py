@@ -264,3 +264,23 @@ def test_the_peer_snapshot_leaves_test_responses_out(wave: Wave, instrument: Ins
     # a response flagged as a test (even one that came through an invitation) never counts
     Response.objects.filter(invitation__email="p0@example.org").update(is_test=True)
     assert peer_snapshot_refresh(wave_id=wave.pk, sector="public").submitted == 2
+
+
+def test_the_bundled_cri_previews_every_page_in_both_languages(staff: Client) -> None:
+    from collabready.instrument import load_instrument
+
+    cri = load_instrument()
+    now = timezone.now()
+    wave = Wave.objects.create(
+        slug="cri-preview",
+        name="CRI preview",
+        instrument_key=cri.key,
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=9),
+        privacy_notice="Notice.",
+    )
+    for language in ("en", "cy"):
+        for page in journey_pages(cri):
+            got = staff.get(f"/backoffice/waves/{wave.pk}/preview/{language}/{page.slug}/")
+            assert got.status_code == 200, (language, page.slug)
+    assert not Response.objects.exists()
