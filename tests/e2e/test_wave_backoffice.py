@@ -215,3 +215,27 @@ def test_a_researcher_runs_fieldwork_from_the_back_office(
 @pytest.fixture(autouse=True)
 def _locmem_mail(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_opt_out_pages_pass_axe(
+    page: Any, wave: Wave, instrument: Instrument, transactional_db: None, language: str
+) -> None:
+    from collabready.web.surveys.services.emails import opt_out_link
+
+    invitations_import_csv(
+        wave=wave, data=b"email,name,organisation,sector\na@example.org,A,Org A,public\n"
+    )
+    invitation = Invitation.objects.get()
+    path = opt_out_link(invitation).split("://", 1)[1].split("/", 1)[1]
+    prefix = "/cy/" if language == "cy" else "/"
+    found: dict[str, list[str]] = {}
+    page.goto(prefix + path)
+    assert page.locator("html").get_attribute("lang") == language
+    _scan(page, "opt-out question", found)
+    with page.expect_navigation():
+        page.click("button.govuk-button")
+    _scan(page, "opt-out done", found)
+    assert found == {}
+    invitation.refresh_from_db()
+    assert invitation.opted_out_at is not None
