@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "demo",
     "purge",
     "serve",
+    "status",
 )
 
 err_console = Console(stderr=True)

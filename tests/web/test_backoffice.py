@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from collabready.instrument import Instrument
 from collabready.web.surveys.errors import InvitationImportError
@@ -55,9 +57,11 @@ def test_bad_rows_are_reported_precisely_and_nothing_is_imported(
     assert caught.value.problems == [
         "row 3, column email: 'not-an-email' is not an e-mail address",
         "row 4, column organisation: the organisation is empty",
-        "row 5, column sector: 'government' is not one of private, public, third",
+        "row 5, column sector: 'government' is not one of public, private, third "
+        "(or their codes or labels)",
         "row 6, column email: good@example.org is also on row 2",
-        "row 7, column role: 'king' is not one of chief_executive, director, other, senior_manager",
+        "row 7, column role: 'king' is not one of chief_executive, director, senior_manager, "
+        "other (or their codes or labels)",
     ]
     assert not Invitation.objects.exists()
     assert not Response.objects.exists()
@@ -67,21 +71,31 @@ def test_missing_columns_and_bad_encoding(wave: Wave, instrument: Instrument) ->
     with pytest.raises(InvitationImportError) as caught:
         invitations_import_csv(wave=wave, data=b"email,name\na@example.org,A\n")
     assert "missing column(s) organisation, sector" in caught.value.problems[0]
+    # bytes that are neither UTF-8 nor Windows-1252 (0x81 is undefined in both)
     with pytest.raises(InvitationImportError) as caught:
-        invitations_import_csv(
-            wave=wave, data="email,name,organisation,sector\n\xe9".encode("latin-1")
-        )
-    assert "not UTF-8" in caught.value.problems[0]
+        invitations_import_csv(wave=wave, data=b"email,name,organisation,sector\n\x81\xe9,A,O,x\n")
+    assert "neither UTF-8 nor Windows-1252" in caught.value.problems[0]
 
 
-def test_already_invited_addresses_are_refused(wave: Wave, instrument: Instrument) -> None:
+def test_already_invited_addresses_are_refused_unless_skipped(
+    wave: Wave, instrument: Instrument
+) -> None:
     invitations_import_csv(wave=wave, data=GOOD.encode())
+    again = GOOD + "c@example.org,Cat,Council C,public,,\n"
     with pytest.raises(InvitationImportError) as caught:
-        invitations_import_csv(wave=wave, data=GOOD.encode())
-    assert (
-        "row 2, column email: a@example.org is already invited to this wave"
-        in caught.value.problems
-    )
+        invitations_import_csv(wave=wave, data=again.encode())
+    assert caught.value.problems == [
+        "2 row(s) name people already invited to this wave (rows 2, 3): tick 'Skip people "
+        "already invited' and upload the file again"
+    ]
+    assert Invitation.objects.count() == 2
+    result = invitations_import_csv(wave=wave, data=again.encode(), skip_existing=True)
+    assert (result.created, result.skipped) == (1, 2)
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
 
 
 def test_upload_page_lists_problems(staff: Client, wave: Wave, instrument: Instrument) -> None:
@@ -95,6 +109,9 @@ def test_invitations_and_reminders_are_emailed_with_working_links(
     staff: Client, wave: Wave, instrument: Instrument
 ) -> None:
     invitations_import_csv(wave=wave, data=GOOD.encode())
+    confirm = staff.get(f"/backoffice/waves/{wave.pk}/send/?kind=invitation")
+    assert "This will e-mail <strong>2</strong> people" in confirm.content.decode()
+    assert not mail.outbox  # the confirmation page sends nothing
     staff.post(f"/backoffice/waves/{wave.pk}/send/", {"kind": "invitation"})
     assert len(mail.outbox) == 2
     assert (
@@ -105,6 +122,8 @@ def test_invitations_and_reminders_are_emailed_with_working_links(
     assert link is not None
     respondent = Client()
     assert respondent.get(link.group(1)).url == "/survey/"
+    # a reminder only once the wave's interval has passed since the invitation
+    Invitation.objects.update(invited_at=timezone.now() - timedelta(days=4))
     staff.post(f"/backoffice/waves/{wave.pk}/send/", {"kind": "reminder"})
     assert len(mail.outbox) == 4
     assert mail.outbox[2].subject.startswith("Reminder:")
@@ -119,8 +138,8 @@ def test_staff_create_and_close_a_wave(staff: Client, instrument: Instrument) ->
             "name": "Wave 2027",
             "slug": "wave-2027",
             "instrument_key": instrument.key,
-            "opens_at": "2027-01-01 09:00",
-            "closes_at": "2027-03-01 17:00",
+            "opens_on": "2027-01-01",
+            "closes_on": "01/03/2027",
             "privacy_notice": "Notice.",
             "open_link_enabled": "on",
         },
@@ -129,6 +148,9 @@ def test_staff_create_and_close_a_wave(staff: Client, instrument: Instrument) ->
     assert got.url == f"/backoffice/waves/{wave.pk}/"
     assert wave.open_link_enabled
     assert "Wave 2027" in staff.get("/backoffice/").content.decode()
+    assert staff.get(f"/backoffice/waves/{wave.pk}/close/").status_code == 200
+    wave.refresh_from_db()
+    assert wave.closed_at is None  # the confirmation page changes nothing
     staff.post(f"/backoffice/waves/{wave.pk}/close/")
     wave.refresh_from_db()
     assert wave.closed_at is not None
@@ -141,8 +163,8 @@ def test_wave_dates_must_be_in_order(staff: Client, instrument: Instrument) -> N
             "name": "Backwards",
             "slug": "backwards",
             "instrument_key": instrument.key,
-            "opens_at": "2027-03-01 09:00",
-            "closes_at": "2027-01-01 17:00",
+            "opens_on": "01/03/2027",
+            "closes_on": "01/01/2027",
             "privacy_notice": "Notice.",
         },
     )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collabready.analysis.load import ResponseMatrix
     from collabready.formats.export import ExportExtras
     from collabready.instrument import Instrument
+    from collabready.web.surveys.selectors.monitoring import Monitoring
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +183,15 @@ def record_report_for_wave(
     wave = wave_by_name(name=name)
     job = report_job_record_cli(wave=wave, kind=kind, path=path, title=title, sector=sector)
     return int(job.pk)
+
+
+def load_wave_monitoring(name: str) -> tuple[str, Monitoring]:
+    """The monitoring figures of the wave called ``name`` (``collabready status``): the
+    same selector as the back office's monitoring page."""
+    _setup_django()
+    _check_database(name)
+    from collabready.web.reports.selectors import wave_by_name
+    from collabready.web.surveys.selectors.monitoring import wave_monitoring
+
+    wave = wave_by_name(name=name)
+    return wave.name, wave_monitoring(wave=wave)

@@ -116,6 +116,7 @@ def waves_create(request: HttpRequest, body: WaveIn) -> Any:
         closes_at=aware(body.closes_at, "closes_at"),
         privacy_notice=body.privacy_notice,
         open_link_enabled=body.open_link_enabled,
+        actor=principal(request).user,
     )
     return Status(201, wave)
 
@@ -129,12 +130,16 @@ def waves_get(request: HttpRequest, wave_id: ObjectId) -> Any:
 def waves_update(request: HttpRequest, body: WavePatch, wave_id: ObjectId) -> Any:
     """Change the name, closing date, privacy notice or open link (admins)."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE, "wave")
+    changes = {
+        "name": body.name,
+        "closes_at": aware(body.closes_at, "closes_at") if body.closes_at else None,
+        "privacy_notice": body.privacy_notice,
+        "open_link_enabled": body.open_link_enabled,
+    }
     return wave_update(
         wave_id=wave.pk,
-        name=body.name,
-        closes_at=aware(body.closes_at, "closes_at") if body.closes_at else None,
-        privacy_notice=body.privacy_notice,
-        open_link_enabled=body.open_link_enabled,
+        actor=principal(request).user,
+        **{field: value for field, value in changes.items() if value is not None},
     )
 
 
@@ -142,7 +147,7 @@ def waves_update(request: HttpRequest, body: WavePatch, wave_id: ObjectId) -> An
 def waves_close(request: HttpRequest, wave_id: ObjectId) -> Any:
     """Close the wave now (no more answers); closing a closed wave changes nothing."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE, "wave")
-    wave_close(wave_id=wave.pk)
+    wave_close(wave_id=wave.pk, actor=principal(request).user)
     return Wave.objects.get(pk=wave.pk)
 
 

@@ -77,11 +77,11 @@ def wave_fieldwork(*, wave: Wave) -> FieldworkFacts:
     elif wave.closes_at <= now:
         end = local(wave.closes_at).date()
     else:
-        last = Response.objects.filter(wave=wave, submitted_at__isnull=False).aggregate(
-            last=Max("submitted_at")
-        )["last"]
+        last = Response.objects.filter(
+            wave=wave, submitted_at__isnull=False, is_test=False
+        ).aggregate(last=Max("submitted_at"))["last"]
         end = local(last).date() if last else None
-    submitted = Response.objects.filter(wave=wave, submitted_at__isnull=False)
+    submitted = Response.objects.filter(wave=wave, submitted_at__isnull=False, is_test=False)
     invited: tuple[tuple[str, int], ...] = ()
     if submitted.exists() and not submitted.filter(invitation__isnull=True).exists():
         invited = tuple(

@@ -55,3 +55,22 @@ class InvitationImportError(SurveyError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the invitation file; nothing was imported")
         self.problems = problems
+
+
+class AlreadyInvitedError(InvitationImportError):
+    """The list names people already invited to the wave (they can be skipped)."""
+
+    def __init__(self, problems: list[str], *, already: list[int]) -> None:
+        rows = ", ".join(str(n) for n in already[:20]) + (" ..." if len(already) > 20 else "")
+        super().__init__(
+            [
+                *problems,
+                f"{len(already)} row(s) name people already invited to this wave (rows {rows}): "
+                "tick 'Skip people already invited' and upload the file again",
+            ]
+        )
+        self.already = already
+
+
+class EmailServerError(SurveyError):
+    """The mail server could not be reached or stopped answering mid-batch."""

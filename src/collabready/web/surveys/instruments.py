@@ -66,3 +66,17 @@ def instruments_available() -> list[Instrument]:
         found[bundled.key] = bundled
     found.update(_REGISTERED)
     return [found[k] for k in sorted(found)]
+
+
+def instrument_published() -> list[str]:
+    """The instrument versions a wave can use (bundled, then registered), newest first."""
+    from collabready.instrument.loader import available_versions
+
+    keys: list[str] = []
+    try:
+        bundled = [instrument_get(f"cri@{v}").key for v in available_versions()]
+    except (ImportError, UserError):
+        bundled = []
+    keys.extend(reversed(bundled))
+    keys.extend(k for k in _REGISTERED if k not in keys)
+    return keys

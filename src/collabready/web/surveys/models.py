@@ -27,6 +27,17 @@ class Wave(models.Model):
     open_link_enabled = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The e-mails' sender name (the address is ``DEFAULT_FROM_EMAIL``), reply-to and
+    #: the contact named at the foot of every e-mail.
+    sender_name = models.CharField(max_length=100, blank=True, default="")
+    reply_to = models.EmailField(blank=True, default="")
+    contact = models.CharField(max_length=300, blank=True, default="")
+    #: Days after the invitation on which the worker sends reminders, e.g. [7, 14].
+    reminder_days = models.JSONField(default=list, blank=True)
+    #: Nobody is reminded twice within this many days (pressing twice sends nothing).
+    reminder_interval_days = models.PositiveSmallIntegerField(default=3)
+    #: Target numbers of submissions: {"sector": {"public": 120, ...}, "region": {...}}.
+    quotas = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("-opens_at", "slug")
@@ -53,6 +64,12 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The language of the invitee's e-mails ("en" or "cy").
+    language = models.CharField(max_length=8, default="en")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    #: Set when the mail server refused an e-mail to this address (with its reason).
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
+    undeliverable_reason = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ("wave", "pk")
@@ -124,6 +141,8 @@ class Response(models.Model):
         blank=True,
         related_name="responses",
     )
+    #: A staff member's test response: left out of every analysis, deletable.
+    is_test = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -135,6 +154,35 @@ class Response(models.Model):
     def __str__(self) -> str:
         state = "submitted" if self.submitted_at else "in progress"
         return f"response {self.pk} to {self.wave.slug} ({state})"
+
+
+class EmailKind(StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+
+
+class WaveEmailTemplate(models.Model):
+    """A wave's own wording of one e-mail in one language (else the default wording).
+
+    ``subject`` and ``body`` use ``$placeholders`` (see ``services.emails``).
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="email_templates")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in EmailKind])
+    language = models.CharField(max_length=8)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("wave", "kind", "language"), name="wave_email_template_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail ({self.language}) of {self.wave.slug}"
 
 
 class TokenPurpose(StrEnum):

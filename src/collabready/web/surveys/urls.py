@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collabready.web.surveys import views, views_open, views_readiness
+from collabready.web.surveys import views, views_open, views_optout, views_readiness
 
 app_name = "surveys"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("survey/profile.pdf", views_readiness.profile_pdf, name="profile_pdf"),
     path("w/<slug:slug>/", views_open.open_start, name="open_start"),
     path("w/<slug:slug>/resume/", views_open.open_resume, name="open_resume"),
+    path("o/<str:signed>/", views_optout.opt_out_view, name="opt_out"),
 ]

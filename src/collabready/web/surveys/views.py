@@ -33,7 +33,7 @@ from collabready.web.surveys.pageforms import (
 )
 from collabready.web.surveys.presenters import check_answers_view, page_view
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
-from collabready.web.surveys.selectors.waves import wave_is_open
+from collabready.web.surveys.selectors.waves import wave_accepts_answers
 from collabready.web.surveys.services.responses import (
     response_save_page,
     response_submit,
@@ -94,7 +94,8 @@ def start(request: HttpRequest, response_id: int) -> HttpResponse:
             "instrument": state.instrument,
             "introduction": state.instrument.introduction.get(_language()),
             "started": state.response.version > 0,
-            "is_open": wave_is_open(wave=state.response.wave),
+            "is_open": wave_accepts_answers(wave=state.response.wave, test=state.response.is_test),
+            "is_test": state.response.is_test,
             "token_expires_at": token_expires_at(state.response.wave),
             "continue_url": _next_url(state),
         },
@@ -114,7 +115,7 @@ def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResp
             request, _("You have already submitted your answers. They can no longer be changed.")
         )
         return redirect("surveys:confirmation")
-    if not wave_is_open(wave=state.response.wave):
+    if not wave_accepts_answers(wave=state.response.wave, test=state.response.is_test):
         return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
     language = _language()
     returning = request.GET.get("return") == "check" or request.POST.get("return") == "check"
@@ -238,7 +239,6 @@ def saved(request: HttpRequest, response_id: int) -> HttpResponse:
             resume_code_send(
                 response=state.response,
                 email=form.cleaned_data["email"],
-                base_url=request.build_absolute_uri("/").rstrip("/"),
                 client=client_address(request),
             )
         except TooManyEmailsError as exc:

@@ -161,12 +161,14 @@ def wave_responses(
     :mod:`collabready.analysis.load`): the stored answer bytes, streamed, no object
     per row.
 
-    ``sector`` keeps one sector; ``verified_only`` keeps responses whose
+    Test responses (``Response.is_test``) are always left out. ``sector`` keeps
+    one sector; ``verified_only`` keeps responses whose
     organisation is known (never the open link); ``submission_order`` orders the
     rows by submission time (else by response id).
     """
     instrument = instrument_get(wave.instrument_key)
-    rows = Response.objects.filter(wave=wave)
+    # staff test responses (test mode) are never analysed
+    rows = Response.objects.filter(wave=wave, is_test=False)
     if submitted_only:
         rows = rows.filter(submitted_at__isnull=False)
     if sector is not None:

@@ -17,6 +17,29 @@ def wave_is_open(*, wave: Wave, now: datetime | None = None) -> bool:
     return wave.closed_at is None and wave.opens_at <= moment < wave.closes_at
 
 
+def wave_accepts_answers(*, wave: Wave, test: bool = False) -> bool:
+    """Whether a response may be saved: the wave is open, or (a staff test response,
+    test mode) the wave is not closed and not past its closing date."""
+    if test:
+        return wave_accepts_emails(wave=wave)
+    return wave_is_open(wave=wave)
+
+
+def wave_accepts_emails(*, wave: Wave, now: datetime | None = None) -> bool:
+    """Whether invitations and reminders may be sent: not closed, not past closing.
+
+    (Invitations may go before the wave opens; the link then says when it opens.)
+    """
+    moment = now or timezone.now()
+    return wave.closed_at is None and moment < wave.closes_at
+
+
+def wave_has_opened(*, wave: Wave, now: datetime | None = None) -> bool:
+    """Whether the wave has reached its opening date or has any real (non-test) answers."""
+    moment = now or timezone.now()
+    return wave.opens_at <= moment or wave.responses.filter(is_test=False, version__gt=0).exists()
+
+
 def wave_get_open_link(*, slug: str) -> Wave | None:
     """The wave whose open link is ``slug``, if it has one."""
     wave: Wave | None = Wave.objects.filter(slug=slug, open_link_enabled=True).first()
@@ -43,13 +66,13 @@ def wave_summaries(*, waves: QuerySet[Wave] | None = None) -> list[WaveSummary]:
         ),
     )
     started = dict(
-        Response.objects.filter(version__gt=0)
+        Response.objects.filter(version__gt=0, is_test=False)
         .values("wave_id")
         .annotate(n=Count("pk"))
         .values_list("wave_id", "n")
     )
     submitted = dict(
-        Response.objects.filter(submitted_at__isnull=False)
+        Response.objects.filter(submitted_at__isnull=False, is_test=False)
         .values("wave_id")
         .annotate(n=Count("pk"))
         .values_list("wave_id", "n")
@@ -76,7 +99,7 @@ def wave_summary(*, wave_id: int) -> WaveSummary:
 
 def wave_submissions_by_sector(*, wave: Wave) -> list[tuple[str, int]]:
     rows = (
-        Response.objects.filter(wave=wave, submitted_at__isnull=False)
+        Response.objects.filter(wave=wave, submitted_at__isnull=False, is_test=False)
         .values("sector")
         .annotate(n=Count("pk"))
         .order_by("sector")

@@ -1,260 +1,209 @@
-"""Importing invitation lists and sending invitations, reminders and resume codes."""
+"""Sending invitations, reminders and resume codes (importing lists: ``invitation_import``).
+
+``invitations_import_csv`` and ``invitation_template_csv`` are re-exported here for the
+callers that import them from this module.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping, Sequence
+import smtplib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import EmailMessage, get_connection
-from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
+from django.db.models import F, Q
 from django.utils import timezone
 
-from collabready.instrument import Instrument
-from collabready.web.surveys.errors import InvitationImportError, TooManyEmailsError
-from collabready.web.surveys.instruments import instrument_get
+from collabready.web.audit.services import audit_record
+from collabready.web.surveys.errors import (
+    EmailServerError,
+    TooManyEmailsError,
+    WaveClosedError,
+)
 from collabready.web.surveys.models import AccessToken, Invitation, Response, Wave
-from collabready.web.surveys.services.responses import response_new
+from collabready.web.surveys.selectors.waves import wave_accepts_emails
+from collabready.web.surveys.services.emails import invitation_message, one_line, personal_link
+from collabready.web.surveys.services.invitation_import import (
+    PROFILE_COLUMNS,
+    ImportResult,
+    invitation_template_csv,
+    invitations_import_csv,
+    invitations_import_rows,
+)
 from collabready.web.surveys.services.tokens import throttle_count, token_issue
 
-REQUIRED_COLUMNS = ("email", "name", "organisation", "sector")
-#: Optional columns checked against the instrument's profile choices.
-PROFILE_COLUMNS = ("subsector", "role", "size", "region")
-MAX_ROWS = 100_000
+__all__ = [
+    "PROFILE_COLUMNS",
+    "EmailServerError",
+    "ImportResult",
+    "SendResult",
+    "invitation_template_csv",
+    "invitations_due",
+    "invitations_import_csv",
+    "invitations_import_rows",
+    "invitations_send",
+    "opt_out",
+    "resume_code_send",
+]
+
+
+def _invitees(wave: Wave, *, reminder: bool, now: datetime) -> Q:
+    """Who is due an e-mail now (one condition, used to select and to claim each row)."""
+    reachable = Q(opted_out_at__isnull=True, undeliverable_at__isnull=True)
+    if not reminder:
+        return reachable & Q(wave=wave, invited_at__isnull=True)
+    cutoff = now - timedelta(days=wave.reminder_interval_days)
+    return (
+        reachable
+        & Q(wave=wave, invited_at__lte=cutoff, response__submitted_at__isnull=True)
+        & (Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff))
+    )
+
+
+def _scheduled(wave: Wave, *, now: datetime) -> Q:
+    """Invitees whose next scheduled reminder (``wave.reminder_days``) is due."""
+    due = Q(pk__in=[])
+    for sent, days in enumerate(sorted(int(d) for d in wave.reminder_days)):
+        due |= Q(reminders_sent=sent, invited_at__lte=now - timedelta(days=days))
+    return due
 
 
 @dataclass(frozen=True, slots=True)
-class ImportResult:
-    created: int
+class SendResult:
+    sent: int
+    undeliverable: tuple[str, ...] = ()
 
 
-def invitations_import_csv(*, wave: Wave, data: bytes) -> ImportResult:
-    """Import an invitation CSV: all rows, or none if any row is bad.
-
-    Rows are numbered as a spreadsheet shows them (the header is row 1).
-    """
-    instrument = instrument_get(wave.instrument_key)
-    entries, problems = _parse(data)
-    rows = _validated(entries, instrument=instrument, wave=wave, problems=problems)
-    return _create(wave, instrument, rows)
+def invitations_due(*, wave: Wave, reminder: bool) -> int:
+    """How many people "send" would e-mail now (the confirmation page says so)."""
+    count: int = Invitation.objects.filter(
+        _invitees(wave, reminder=reminder, now=timezone.now())
+    ).count()
+    return count
 
 
-def invitations_import_rows(*, wave: Wave, rows: Sequence[Mapping[str, str]]) -> ImportResult:
-    """Import invitations given as records (the API): the same checks as the CSV, every
-    problem named ``invitation N, column C`` (N counting from 1); all or nothing."""
-    if len(rows) > MAX_ROWS:
-        raise InvitationImportError([f"more than {MAX_ROWS} invitations: send them in parts"])
-    instrument = instrument_get(wave.instrument_key)
-    entries = [
-        (f"invitation {n}", {str(k).strip().lower(): str(v or "") for k, v in row.items()})
-        for n, row in enumerate(rows, start=1)
-    ]
-    missing = [
-        f"{where}: missing field(s) {', '.join(c for c in REQUIRED_COLUMNS if c not in values)}"
-        for where, values in entries
-        if any(c not in values for c in REQUIRED_COLUMNS)
-    ]
-    if missing:
-        raise InvitationImportError(missing)
-    return _create(wave, instrument, _validated(entries, instrument=instrument, wave=wave))
-
-
-def _create(wave: Wave, instrument: Instrument, rows: list[dict[str, object]]) -> ImportResult:
-    with transaction.atomic():
-        invitations = Invitation.objects.bulk_create(Invitation(wave=wave, **row) for row in rows)
-        Response.objects.bulk_create(
-            response_new(wave=wave, instrument=instrument, invitation=inv) for inv in invitations
-        )
-    return ImportResult(created=len(invitations))
-
-
-def _parse(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
-    """The CSV's rows as (``row N``, values), and the rows' problems of shape; raises
-    for a file that cannot be read at all."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvitationImportError(
-            [
-                f"the file is not UTF-8 text (byte {exc.start + 1}): "
-                "save it as 'CSV UTF-8' and try again"
-            ]
-        ) from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InvitationImportError(
-            [
-                f"row 1 (header): missing column(s) {', '.join(missing)}; the header must include "
-                f"{', '.join(REQUIRED_COLUMNS)}"
-            ]
-        )
-    reader.fieldnames = header
-    problems: list[str] = []
-    entries: list[tuple[str, dict[str, str]]] = []
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
-            problems.append(f"the file has more than {MAX_ROWS} rows: split it into smaller files")
-            break
-        if None in raw:
-            problems.append(f"row {number}: more values than there are columns in the header")
-            continue
-        entries.append((f"row {number}", {k: (v or "") for k, v in raw.items()}))
-    return entries, problems
-
-
-def _validated(
-    entries: list[tuple[str, dict[str, str]]],
+def invitations_send(
     *,
-    instrument: Instrument,
     wave: Wave,
-    problems: list[str] | None = None,
-) -> list[dict[str, object]]:
-    """Check every entry (all problems listed); the rows to create."""
-    choices = {
-        q.id: {c.value for c in q.choices}
-        for q in instrument.profile
-        if q.id in ("sector", *PROFILE_COLUMNS)
-    }
-    existing = set(Invitation.objects.filter(wave=wave).values_list("email", flat=True))
-    seen: dict[str, str] = {}
-    problems = list(problems or [])
-    rows: list[dict[str, object]] = []
-    for where, raw in entries:
-        values = {k: v.strip() for k, v in raw.items()}
-        if not any(values.values()):
-            continue  # blank line
-        row_problems = _check_row(where, values, choices, existing, seen)
-        problems.extend(row_problems)
-        if not row_problems:
-            email = values["email"].lower()
-            seen[email] = where
-            details = {k: v for k, v in values.items() if k not in REQUIRED_COLUMNS and v and k}
-            rows.append(
-                {
-                    "email": email,
-                    "name": values["name"],
-                    "organisation": values["organisation"],
-                    "sector": values["sector"],
-                    "details": details,
-                }
-            )
-        if len(problems) >= 200:
-            problems.append("too many problems: stopped checking here")
-            break
-    if problems:
-        raise InvitationImportError(problems)
-    if not rows:
-        raise InvitationImportError(["the file has a header but no invitations"])
-    return rows
-
-
-def _check_row(
-    where: str,
-    values: dict[str, str],
-    choices: dict[str, set[str]],
-    existing: set[str],
-    seen: dict[str, str],
-) -> list[str]:
-    problems = []
-    email = values["email"].lower()
-    if not email:
-        problems.append(f"{where}, column email: the e-mail address is empty")
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.append(f"{where}, column email: {values['email']!r} is not an e-mail address")
-        else:
-            if email in seen:
-                problems.append(f"{where}, column email: {email} is also on {seen[email]}")
-            elif email in existing:
-                problems.append(f"{where}, column email: {email} is already invited to this wave")
-    if len(values["name"]) > 200:
-        problems.append(f"{where}, column name: longer than 200 characters")
-    if not values["organisation"]:
-        problems.append(f"{where}, column organisation: the organisation is empty")
-    elif len(values["organisation"]) > 300:
-        problems.append(f"{where}, column organisation: longer than 300 characters")
-    for column, allowed in choices.items():
-        value = values.get(column, "")
-        if column == "sector" and not value:
-            problems.append(
-                f"{where}, column sector: empty; use one of {', '.join(sorted(allowed))}"
-            )
-        elif value and value not in allowed:
-            problems.append(
-                f"{where}, column {column}: {value!r} is not one of " + ", ".join(sorted(allowed))
-            )
-    return problems
-
-
-def personal_link(*, base_url: str, token: str) -> str:
-    return f"{base_url}{reverse('surveys:token', kwargs={'token': token})}"
-
-
-def invitations_send(*, wave: Wave, base_url: str, reminder: bool = False) -> int:
+    reminder: bool = False,
+    scheduled: bool = False,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+) -> SendResult:
     """E-mail personal links: invitations to those not yet invited, or reminders to
-    those invited who have not submitted. Returns how many e-mails were sent."""
-    people = Invitation.objects.filter(wave=wave).select_related("response")
-    if reminder:
-        people = people.filter(invited_at__isnull=False, response__submitted_at__isnull=True)
-    else:
-        people = people.filter(invited_at__isnull=True)
-    purpose = AccessToken.Purpose.REMINDER if reminder else AccessToken.Purpose.INVITATION
-    messages: list[EmailMessage] = []
-    sent_ids: list[int] = []
-    for invitation in people:
-        token = token_issue(response=invitation.response, purpose=purpose)
-        messages.append(
-            _invitation_message(
-                wave, invitation, personal_link(base_url=base_url, token=token), reminder=reminder
-            )
+    those invited who have not submitted, opted out or bounced, and were not
+    e-mailed within the wave's reminder interval (``scheduled``: only those whose
+    next reminder of ``wave.reminder_days`` is due).
+
+    Each person is claimed by a conditional UPDATE before their e-mail goes, so a
+    second press, or a second worker, sends nothing twice. Each e-mail is its own
+    transaction: if the mail server refuses it, its token and claim roll back and
+    the invitee is marked undeliverable; the others go on. If the server cannot be
+    reached at all, :class:`EmailServerError` and nothing is recorded for the
+    e-mail that failed. A closed wave sends nothing (:class:`WaveClosedError`).
+    """
+    wave.refresh_from_db()
+    if not wave_accepts_emails(wave=wave):
+        raise WaveClosedError(
+            f"{wave.name} is closed or past its closing date: no e-mails are sent to it"
         )
-        sent_ids.append(invitation.pk)
-    if not messages:
-        return 0
-    get_connection().send_messages(messages)
     now = timezone.now()
-    if reminder:
-        from django.db.models import F
-
-        Invitation.objects.filter(pk__in=sent_ids).update(
-            reminded_at=now, reminders_sent=F("reminders_sent") + 1
-        )
-    else:
-        Invitation.objects.filter(pk__in=sent_ids).update(invited_at=now)
-    return len(messages)
-
-
-def _invitation_message(
-    wave: Wave, invitation: Invitation, link: str, *, reminder: bool
-) -> EmailMessage:
-    greeting = f"Dear {invitation.name}," if invitation.name else "Hello,"
-    opening = (
-        "This is a reminder: we have not yet received your answers to"
+    condition = _invitees(wave, reminder=reminder, now=now)
+    if scheduled:
+        condition &= _scheduled(wave, now=now)
+    ids = list(Invitation.objects.filter(condition).values_list("pk", flat=True))
+    if not ids:
+        return SendResult(sent=0)
+    purpose = AccessToken.Purpose.REMINDER if reminder else AccessToken.Purpose.INVITATION
+    claim: dict[str, object] = (
+        {"reminded_at": now, "reminders_sent": F("reminders_sent") + 1}
         if reminder
-        else "You are invited to take part in"
+        else {"invited_at": now}
     )
-    closes = timezone.localtime(wave.closes_at).strftime("%d %B %Y")
-    body = (
-        f"{greeting}\n\n{opening} {wave.name}, the Collaboration Readiness Index survey, "
-        f"about {invitation.organisation}.\n\n"
-        f"Your personal link (do not share it: it opens your answers):\n{link}\n\n"
-        f"You can stop at any time and carry on later with the same link. The survey closes on "
-        f"{closes}. At the end you will see your organisation's readiness profile.\n"
-    )
-    subject = f"{'Reminder: ' if reminder else ''}{wave.name}"
-    return EmailMessage(subject=subject, body=body, to=[invitation.email])
+    connection = get_connection()
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise EmailServerError(_server_problem(exc)) from exc
+    sent = 0
+    bounced: list[str] = []
+    try:
+        for pk in ids:
+            try:
+                with transaction.atomic():
+                    if not Invitation.objects.filter(condition, pk=pk).update(**claim):
+                        continue  # someone else sent it meanwhile
+                    invitation = Invitation.objects.select_related("response").get(pk=pk)
+                    token = token_issue(response=invitation.response, purpose=purpose)
+                    message = invitation_message(
+                        wave=wave, invitation=invitation, token=token, reminder=reminder
+                    )
+                    connection.send_messages([message])
+                    audit_record(
+                        "email.reminder" if reminder else "email.invitation",
+                        actor=actor,
+                        actor_label=None if actor is not None else "worker",
+                        obj=invitation,
+                        scheduled=scheduled,
+                    )
+            except _REFUSED as exc:
+                reason = _refusal(exc)
+                Invitation.objects.filter(pk=pk).update(
+                    undeliverable_at=timezone.now(), undeliverable_reason=reason[:300]
+                )
+                bounced.append(reason)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise EmailServerError(
+                    f"{_server_problem(exc)} after {sent} e-mail(s) had gone; those are recorded, "
+                    "the rest were not sent: try again later"
+                ) from exc
+            else:
+                sent += 1
+    finally:
+        connection.close()
+    return SendResult(sent=sent, undeliverable=tuple(bounced))
 
 
-def resume_code_send(*, response: Response, email: str, base_url: str, client: str) -> None:
+#: The mail server refused this one message (its address, or its content).
+_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes_ = [
+            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in exc.recipients.values()
+        ]
+        return "refused by the mail server: " + "; ".join(codes_)
+    return f"refused by the mail server: {exc}"
+
+
+def _server_problem(exc: BaseException) -> str:
+    host = getattr(settings, "EMAIL_HOST", "")
+    port = getattr(settings, "EMAIL_PORT", "")
+    return f"the mail server {host}:{port} could not be used ({type(exc).__name__}: {exc})"
+
+
+def opt_out(*, invitation_id: int) -> bool:
+    """Stop e-mails to an invitee; ``False`` if they had already opted out."""
+    with transaction.atomic():
+        done = Invitation.objects.filter(pk=invitation_id, opted_out_at__isnull=True).update(
+            opted_out_at=timezone.now()
+        )
+        if done:
+            audit_record(
+                "invitation.opt_out",
+                actor_label="invitee",
+                object_type="surveys.invitation",
+                object_id=invitation_id,
+            )
+    return done == 1
+
+
+def resume_code_send(*, response: Response, email: str, client: str) -> None:
     """E-mail a resume code (and link) for an open-link response; the address is not kept.
 
     At most ``COLLABREADY_RESUME_EMAILS_PER_RESPONSE`` e-mails for one response,
@@ -273,12 +222,20 @@ def resume_code_send(*, response: Response, email: str, base_url: str, client: s
             "too many resume codes have been asked for this response or from this connection",
             window_seconds=window,
         )
-    token = token_issue(response=response, purpose=AccessToken.Purpose.RESUME)
-    link = personal_link(base_url=base_url, token=token)
+    link_token: str
+    with transaction.atomic():
+        # the token is kept only if the e-mail carrying it went
+        link_token = token_issue(response=response, purpose=AccessToken.Purpose.RESUME)
+        _send_resume(response, email, link_token)
+
+
+def _send_resume(response: Response, email: str, token: str) -> None:
+    link = personal_link(token)
     body = (
         f"You asked to save your answers to {response.wave.name}.\n\n"
         f"To carry on where you stopped, open this link:\n{link}\n\n"
         f"or enter this resume code on the survey's start page:\n{token}\n\n"
         "Keep this e-mail private: the link and code open your answers.\n"
     )
-    EmailMessage(subject=f"Your resume code for {response.wave.name}", body=body, to=[email]).send()
+    subject = one_line(f"Your resume code for {response.wave.name}")
+    EmailMessage(subject=subject, body=body, to=[email]).send()

@@ -28,7 +28,7 @@ from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.journey import Page, PageKind, journey_pages, page_complete
 from collabready.web.surveys.models import Invitation, Response, Wave
 from collabready.web.surveys.pageforms import PageInput
-from collabready.web.surveys.selectors.waves import wave_is_open
+from collabready.web.surveys.selectors.waves import wave_accepts_answers
 from collabready.web.surveys.services.peers import peer_snapshot_schedule
 
 
@@ -45,14 +45,35 @@ class SavedPage:
 def response_new(
     *, wave: Wave, instrument: Instrument, invitation: Invitation | None = None
 ) -> Response:
-    """An unsaved, empty response row for ``wave``."""
+    """An unsaved response row for ``wave``: no answers; the profile questions the
+    invitation answers (sector, size, region, ...) prefilled, for the respondent to
+    check and correct."""
+    profile = codes.profile_empty(instrument)
+    if invitation is not None:
+        profile = codes.profile_update(
+            profile, instrument, _invited_profile(instrument, invitation)
+        )
     return Response(
         wave=wave,
         invitation=invitation,
         answers=codes.answers_empty(instrument),
-        profile=codes.profile_empty(instrument),
+        profile=profile,
         sector=invitation.sector if invitation is not None else "",
     )
+
+
+def _invited_profile(instrument: Instrument, invitation: Invitation) -> dict[str, int]:
+    known = {"sector": invitation.sector, **{k: str(v) for k, v in invitation.details.items()}}
+    codes_: dict[str, int] = {}
+    for question in instrument.profile:
+        value = known.get(question.id)
+        if not value:
+            continue
+        try:
+            codes_[question.id] = question.choice_by_value(value).code
+        except KeyError:
+            continue
+    return codes_
 
 
 def response_create(*, wave: Wave, language: str = "en") -> Response:
@@ -75,7 +96,7 @@ def response_save_page(
         response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
         if response.submitted_at is not None:
             raise ResponseSubmittedError("these answers have been submitted and cannot be changed")
-        _check_open(response.wave)
+        _check_open(response.wave, test=response.is_test)
         instrument = instrument_get(response.wave.instrument_key)
         fields = [
             "answers",
@@ -116,7 +137,7 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
         response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
         if response.submitted_at is not None:
             return SubmitOutcome.ALREADY_SUBMITTED
-        _check_open(response.wave)
+        _check_open(response.wave, test=response.is_test)
         if expected_version is not None and response.version != expected_version:
             raise ResponseChangedError(
                 "your answers changed in another window after this page was shown: check them again"
@@ -134,7 +155,9 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
         updated = Response.objects.filter(pk=response_id, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), version=F("version") + 1
         )
-        verified = bool(response.organisation_ref) or response.invitation_id is not None
+        verified = (
+            bool(response.organisation_ref) or response.invitation_id is not None
+        ) and not response.is_test
         if updated == 1 and verified and response.sector:
             # the sector's peer benchmark may have gained an organisation (open-link
             # responses never count towards it)
@@ -146,8 +169,8 @@ def response_submit(*, response_id: int, expected_version: int | None) -> Submit
     return SubmitOutcome.SUBMITTED if updated == 1 else SubmitOutcome.ALREADY_SUBMITTED
 
 
-def _check_open(wave: Wave) -> None:
-    if not wave_is_open(wave=wave):
+def _check_open(wave: Wave, *, test: bool = False) -> None:
+    if not wave_accepts_answers(wave=wave, test=test):
         raise WaveClosedError(f"the survey {wave.name} is not open for answers")
 
 
