@@ -233,7 +233,11 @@ def print_parts(title: str, total: float, parts: dict[str, float], names: tuple[
 
 def labels_of(run: Run) -> dict[str, np.ndarray]:
     """The three groupings as ``analyse`` sees them (no label: the missing domain)."""
-    return {name: grouping(run.analysis.data, name) for name in GROUPINGS}
+    out = {}
+    for name in GROUPINGS:
+        factor = grouping(run.analysis.data, name)
+        out[name] = np.array(factor.levels, dtype=object)[factor.codes]
+    return out
 
 
 def run_baseline(run: Run, blocks: Blocks, margins: Margins) -> dict[str, Any]:
