@@ -128,14 +128,14 @@ def estimate_chart(
         pad = max(2.0, 0.08 * (hi - lo))
         domain = (max(lo - pad, -100.0), min(hi + pad, 100.0))
     x = alt.X("estimate:Q", title=axis_title, scale=alt.Scale(domain=list(domain), nice=False))
-    wrapped = {lb: lines for lb in labels if len(lines := wrap_label(lb)) > 1}
+    wrapped = {lb: parts for lb in labels if len(parts := wrap_label(lb)) > 1}
     axis = (
         alt.Axis(labelExpr=_label_expr(wrapped), labelLineHeight=LINE_HEIGHT)
         if wrapped
         else alt.Axis()
     )
     y = alt.Y("label:N", title=None, sort=labels, axis=axis)
-    lines = max((len(v) for v in wrapped.values()), default=1)
+    n_lines = max((len(v) for v in wrapped.values()), default=1)
     tooltip = [
         alt.Tooltip("label:N", title=label_title),
         alt.Tooltip("estimate:Q", title="Estimate", format=".1f"),
@@ -172,7 +172,7 @@ def estimate_chart(
         **enc,
     )
     dots = base.mark_point(filled=True, size=70, opacity=1, color=OKABE_ITO[0]).encode(**point_enc)
-    step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * lines + 8)
+    step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * n_lines + 8)
     alt_text = _alt_text(title=title, points=points, what=what, series=series)
     chart = (
         (bars + dots)
@@ -319,7 +319,8 @@ def _alt_text(*, title: str, points: Sequence[Point], what: str, series: list[st
         )
     if hidden:
         parts.append(
-            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, not shown."
+            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, "
+            "not shown."
         )
     parts.append("The table beside the chart gives every figure.")
     return " ".join(parts)
