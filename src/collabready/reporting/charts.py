@@ -76,8 +76,11 @@ def estimate_chart(
     k: int,
     what: str = "score",
     table: Table | None = None,
+    reference: float | None = None,
 ) -> Chart:
     """A dot-and-error-bar chart of estimates, one row per label (grouped by series).
+
+    ``reference`` draws a dashed vertical line at that value (such as 50%, half).
 
     ``what`` names the quantity in the alt text ("score", "gap"). The data
     table printed beside the chart is built from ``points`` unless ``table``
@@ -174,15 +177,19 @@ def estimate_chart(
     dots = base.mark_point(filled=True, size=70, opacity=1, color=OKABE_ITO[0]).encode(**point_enc)
     step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * n_lines + 8)
     alt_text = _alt_text(title=title, points=points, what=what, series=series)
-    chart = (
-        (bars + dots)
-        .properties(
-            description=alt_text,
-            width=WIDTH,
-            height=alt.Step(step) if not series else max(40, step * len(labels)),
+    layers = bars + dots
+    if reference is not None:
+        ref = (
+            alt.Chart(pd.DataFrame({"reference": [reference]}))
+            .mark_rule(strokeDash=[4, 3], color="#505a5f", strokeWidth=1)
+            .encode(x=alt.X("reference:Q", scale=alt.Scale(domain=list(domain), nice=False)))
         )
-        .configure(**_config())
-    )
+        layers = ref + bars + dots
+    chart = layers.properties(
+        description=alt_text,
+        width=WIDTH,
+        height=alt.Step(step) if not series else max(40, step * len(labels)),
+    ).configure(**_config())
     spec = chart.to_dict(validate=False)
     return Chart(
         id=chart_id,
