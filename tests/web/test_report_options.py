@@ -99,6 +99,11 @@ def test_options_reach_the_published_report(
     job = ReportJob.objects.get()
     assert job.status == ReportJob.Status.SUCCEEDED, job.error
     assert job.options["k"] == 7
+    page = staff.get(f"/backoffice/reports/{job.pk}/").content.decode()
+    assert (
+        "“Working Together 2026”; k = 7; with a roundtable note; with a foreword; with a logo"
+        in page
+    )
     html = html_of(job, staff)
     cover = html[html.index('<header class="cover">') : html.index("</header>")]
     assert "Working Together 2026" in cover
