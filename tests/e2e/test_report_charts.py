@@ -83,6 +83,19 @@ def test_html_report_renders_interactive_charts_from_local_assets(
         tab.click("button:has-text('Sign in')")
     assert tab.locator("h1").inner_text() == "Reports"
     tab.check("#id_format_html")
+    # the report's options: a title and the roundtable note, uploaded as a Markdown file
+    tab.click("summary:has-text('Report options')")
+    tab.fill("#id_title", "Working Together 2026")
+    tab.set_input_files(
+        "#id_roundtable",
+        files=[
+            {
+                "name": "roundtable.md",
+                "mimeType": "text/markdown",
+                "buffer": b"# What the roundtable agreed\n\n- Fund partnership time\n",
+            }
+        ],
+    )
     with tab.expect_navigation():
         tab.click("button:has-text('Generate the report')")
     assert "/backoffice/reports/" in tab.url
@@ -99,7 +112,8 @@ def test_html_report_renders_interactive_charts_from_local_assets(
 
     with tab.expect_navigation():
         tab.click("text=View it in the browser, with interactive charts")
-    assert tab.title().startswith("The State of Collaboration")
+    assert tab.title().startswith("Working Together 2026")
+    assert tab.locator("#roundtable li").inner_text() == "Fund partnership time"
     # collabready-charts.js replaces each static chart with a vega-embed container
     tab.wait_for_selector(".vega-embed svg", state="attached", timeout=60_000)
     embedded = tab.locator(".vega-embed")

@@ -49,7 +49,7 @@ def test_every_chart_in_the_pdf_has_its_alt_text(built: Built) -> None:
 
 
 def test_the_logo_is_a_figure_with_its_alt_text(cri: Instrument, wave) -> None:
-    responses, margins = wave
+    responses, _margins = wave
     buf = io.BytesIO()
     Image.new("RGB", (120, 40), (0, 90, 160)).save(buf, "PNG")
     logo = read_logo(buf.getvalue(), filename="logo.png", alt_text="Foundation logo")

@@ -99,16 +99,26 @@ def test_options_reach_the_published_report(
     job = ReportJob.objects.get()
     assert job.status == ReportJob.Status.SUCCEEDED, job.error
     assert job.options["k"] == 7
+    page = staff.get(f"/backoffice/reports/{job.pk}/").content.decode()
+    assert (
+        "“Working Together 2026”; k = 7; with a roundtable note; with a foreword; with a logo"
+        in page
+    )
     html = html_of(job, staff)
     cover = html[html.index('<header class="cover">') : html.index("</header>")]
     assert "Working Together 2026" in cover
     assert "A report for the Foundation" in cover
-    assert 'alt="Foundation logo"' in cover and "data:image/png;base64," in cover
+    assert 'alt="Foundation logo"' in cover
+    assert "data:image/png;base64," in cover
     # the provenance is not on the cover, nor the wave's internal name; both are in the
     # reproducibility appendix
-    assert "Generated" not in cover and "cri@1.1.0" not in cover and wave.name not in cover
+    assert "Generated" not in cover
+    assert "cri@1.1.0" not in cover
+    assert wave.name not in cover
     stamp = html[html.index('id="reproducibility"') :]
-    assert "cri@1.1.0" in stamp and wave.name in stamp and "k = 7" in stamp
+    assert "cri@1.1.0" in stamp
+    assert wave.name in stamp
+    assert "k = 7" in stamp
     # the foreword and the note are sanitised Markdown: HTML in them is shown as text
     assert "<strong>senior leaders</strong>" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

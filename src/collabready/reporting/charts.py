@@ -76,8 +76,11 @@ def estimate_chart(
     k: int,
     what: str = "score",
     table: Table | None = None,
+    reference: float | None = None,
 ) -> Chart:
     """A dot-and-error-bar chart of estimates, one row per label (grouped by series).
+
+    ``reference`` draws a dashed vertical line at that value (such as 50%, half).
 
     ``what`` names the quantity in the alt text ("score", "gap"). The data
     table printed beside the chart is built from ``points`` unless ``table``
@@ -128,14 +131,14 @@ def estimate_chart(
         pad = max(2.0, 0.08 * (hi - lo))
         domain = (max(lo - pad, -100.0), min(hi + pad, 100.0))
     x = alt.X("estimate:Q", title=axis_title, scale=alt.Scale(domain=list(domain), nice=False))
-    wrapped = {lb: lines for lb in labels if len(lines := wrap_label(lb)) > 1}
+    wrapped = {lb: parts for lb in labels if len(parts := wrap_label(lb)) > 1}
     axis = (
         alt.Axis(labelExpr=_label_expr(wrapped), labelLineHeight=LINE_HEIGHT)
         if wrapped
         else alt.Axis()
     )
     y = alt.Y("label:N", title=None, sort=labels, axis=axis)
-    lines = max((len(v) for v in wrapped.values()), default=1)
+    n_lines = max((len(v) for v in wrapped.values()), default=1)
     tooltip = [
         alt.Tooltip("label:N", title=label_title),
         alt.Tooltip("estimate:Q", title="Estimate", format=".1f"),
@@ -172,17 +175,21 @@ def estimate_chart(
         **enc,
     )
     dots = base.mark_point(filled=True, size=70, opacity=1, color=OKABE_ITO[0]).encode(**point_enc)
-    step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * lines + 8)
+    step = max(22 if not series else 14 * len(series) + 6, LINE_HEIGHT * n_lines + 8)
     alt_text = _alt_text(title=title, points=points, what=what, series=series)
-    chart = (
-        (bars + dots)
-        .properties(
-            description=alt_text,
-            width=WIDTH,
-            height=alt.Step(step) if not series else max(40, step * len(labels)),
+    layers = bars + dots
+    if reference is not None:
+        ref = (
+            alt.Chart(pd.DataFrame({"reference": [reference]}))
+            .mark_rule(strokeDash=[4, 3], color="#505a5f", strokeWidth=1)
+            .encode(x=alt.X("reference:Q", scale=alt.Scale(domain=list(domain), nice=False)))
         )
-        .configure(**_config())
-    )
+        layers = ref + bars + dots
+    chart = layers.properties(
+        description=alt_text,
+        width=WIDTH,
+        height=alt.Step(step) if not series else max(40, step * len(labels)),
+    ).configure(**_config())
     spec = chart.to_dict(validate=False)
     return Chart(
         id=chart_id,
@@ -319,7 +326,8 @@ def _alt_text(*, title: str, points: Sequence[Point], what: str, series: list[st
         )
     if hidden:
         parts.append(
-            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, not shown."
+            f"{hidden} figure{'s' if hidden > 1 else ''} suppressed by disclosure control, "
+            "not shown."
         )
     parts.append("The table beside the chart gives every figure.")
     return " ".join(parts)

@@ -496,7 +496,8 @@ def _enabler_components(a: WaveAnalysis) -> tuple[Paragraph | Chart, ...]:
             "The enablers score is the mean of its components. For each component, the chart "
             "gives the share of respondents who agree with its statements on average (a "
             f"component score above {AGREE_ABOVE:.0f} out of 100, reverse-worded statements "
-            "flipped), with its 95% confidence interval (logit interval, design-based)."
+            "flipped), with its 95% confidence interval (logit interval, design-based); the "
+            "dashed line marks half."
         ),
         estimate_chart(
             chart_id="enabler-components",
@@ -507,6 +508,7 @@ def _enabler_components(a: WaveAnalysis) -> tuple[Paragraph | Chart, ...]:
             domain=(0.0, 100.0),
             k=a.k,
             what="share agreeing",
+            reference=50.0,
         ),
     )
 
