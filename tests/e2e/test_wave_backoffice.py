@@ -90,6 +90,10 @@ def test_every_wave_back_office_page_passes_axe(
         "monitoring": f"{base}/monitoring/",
         "quotas": f"{base}/quotas/",
         "delete test responses (confirm)": f"{base}/test/delete/",
+        "data protection": f"{base}/privacy/",
+        "exports": f"{base}/exports/",
+        "import responses": f"{base}/import/",
+        "reports": f"{base}/reports/",
     }
     for label, path in pages.items():
         page.goto(path)

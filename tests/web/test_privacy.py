@@ -343,3 +343,57 @@ def test_collabready_purge_command_runs_on_the_web_database(
     assert done.exit_code == 0, done.output
     assert "Purged wave test-wave" in done.output
     assert found_anywhere([invited.invitation.email, invited.token]) == []
+
+
+def test_staff_set_a_waves_data_protection_terms_in_the_back_office(
+    respondent: Client, wave: Wave, instrument: Instrument
+) -> None:
+    """The data protection page stores the terms the start page then states (audited);
+    every problem is listed and nothing is stored; a researcher may not change them;
+    after a purge the terms are fixed."""
+    from django.contrib.auth.models import User
+
+    from collabready.web.access.models import Role
+    from collabready.web.access.services import role_set
+
+    admin = User.objects.create_superuser("dpo", password="x")
+    staff = Client()
+    staff.force_login(admin)
+    url = f"/backoffice/waves/{wave.pk}/privacy/"
+    assert staff.get(url).status_code == 200
+    bad = staff.post(url, {"controller": " ", "lawful_basis": "whim", "retention_days": "-3"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Select a valid choice" in text  # the lawful basis
+    assert "greater than or equal to 0" in text  # the retention
+    assert not WavePrivacy.objects.filter(wave=wave).exists()
+    good = {
+        "controller": "Wales Co-operative Centre",
+        "controller_contact": "dpo@example.org",
+        "lawful_basis": "public_task",
+        "retention_days": "90",
+        "purge_open_answers": "on",
+        "notice_cy": "Hysbysiad preifatrwydd.",
+    }
+    assert staff.post(url, good).status_code == 302
+    terms = WavePrivacy.objects.get(wave=wave)
+    assert (terms.controller, terms.retention_days, terms.purge_open_answers) == (
+        "Wales Co-operative Centre",
+        90,
+        True,
+    )
+    assert AuditEvent.objects.filter(action="wave.privacy", object_id=str(wave.pk)).count() == 1
+    start = respondent.get("/survey/").content.decode()
+    assert "Wales Co-operative Centre" in start
+    assert "Hysbysiad preifatrwydd." in respondent.get("/cy/survey/").content.decode()
+    researcher = User.objects.create_user("reader", password="x", is_staff=True)
+    role_set(user=researcher, role=Role.RESEARCHER, actor=admin)
+    reader = Client()
+    reader.force_login(researcher)
+    assert reader.get(url).status_code == 403
+    assert reader.post(url, good).status_code == 403
+    WavePrivacy.objects.filter(wave=wave).update(purged_at=timezone.now())
+    fixed = staff.post(url, {**good, "retention_days": "5"})
+    assert fixed.status_code == 400
+    assert "already been purged" in fixed.content.decode()
+    assert WavePrivacy.objects.get(wave=wave).retention_days == 90

@@ -227,3 +227,39 @@ class ExportForm(forms.Form):
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)  # declared so above
         language.choices = languages
+
+
+class PrivacyForm(forms.Form):
+    """A wave's data protection settings (checked by ``privacy.services.settings``)."""
+
+    controller = forms.CharField(
+        label="Controller", max_length=300, help_text="Who decides how the data is used"
+    )
+    controller_contact = forms.CharField(
+        label="Contact for data protection", max_length=300, required=False
+    )
+    lawful_basis = forms.ChoiceField(label="Lawful basis (UK GDPR Article 6)", choices=())
+    retention_days = forms.IntegerField(
+        label="Days after the wave closes that personal data is kept",
+        min_value=0,
+        max_value=3650,
+        help_text="Then `collabready purge` deletes e-mail addresses, names and links",
+    )
+    purge_open_answers = forms.BooleanField(
+        label="Delete the written (open) answers at the same time", required=False
+    )
+    notice_cy = forms.CharField(
+        label="Privacy notice in Welsh", widget=forms.Textarea, required=False
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, object] | None = None,
+        *,
+        bases: list[tuple[str, str]],
+        initial: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        basis = self.fields["lawful_basis"]
+        assert isinstance(basis, forms.ChoiceField)  # declared so above
+        basis.choices = bases

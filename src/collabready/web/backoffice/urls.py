@@ -8,6 +8,7 @@ from collabready.web.backoffice import (
     views_imports,
     views_invitations,
     views_monitoring,
+    views_privacy,
     views_reports,
 )
 from collabready.web.backoffice.auth import StaffLoginForm
@@ -77,6 +78,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/reports/", views_reports.reports, name="reports"),
     path("waves/<int:wave_id>/margins/", views_reports.margins_upload, name="margins_upload"),
     path("waves/<int:wave_id>/exports/", views_exports.exports, name="exports"),
+    path("waves/<int:wave_id>/privacy/", views_privacy.privacy, name="wave_privacy"),
     path("exports/<int:job_id>/", views_exports.export_job, name="export_job"),
     path("exports/<int:job_id>/download/", views_exports.export_download, name="export_download"),
     path("reports/<int:job_id>/", views_reports.report_job, name="report_job"),
