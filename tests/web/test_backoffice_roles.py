@@ -125,3 +125,27 @@ def test_exports_and_imports_pages_ask_the_policy(world: World) -> None:
         == 302
     )
     assert admin.get(f"/backoffice/waves/{own}/import/").status_code == 200
+
+
+def test_fieldwork_pages_ask_the_policy(world: World) -> None:
+    """The fieldwork pages (issue 12) follow the roles: the invitee list holds e-mail
+    addresses and names, so a researcher without the personal-data grant is refused
+    it; nobody but admins changes e-mails, quotas or data protection; a convenor's
+    view of another's wave is a 404."""
+    own, other = world.waves["own"].pk, world.waves["other"].pk
+    researcher = _signed_in(world.users["researcher"])
+    assert researcher.get(f"/backoffice/waves/{own}/monitoring/").status_code == 200
+    for path in ("invitees/", "invitees.csv", "emails/", "quotas/", "privacy/", "edit/"):
+        assert researcher.get(f"/backoffice/waves/{own}/{path}").status_code == 403, path
+    assert researcher.post(f"/backoffice/waves/{own}/test/").status_code == 403
+    from collabready.web.access.services import role_set
+
+    role_set(user=world.users["researcher"], role="researcher", personal_data=True)
+    assert researcher.get(f"/backoffice/waves/{own}/invitees/").status_code == 200
+    convenor = _signed_in(world.users["convenor"])
+    assert convenor.get(f"/backoffice/waves/{own}/monitoring/").status_code == 200
+    for path in ("monitoring/", "invitees/", "emails/", "preview/en/profile/"):
+        assert convenor.get(f"/backoffice/waves/{other}/{path}").status_code == 404, path
+    admin = _signed_in(world.users["admin"])
+    for path in ("invitees/", "emails/", "quotas/", "privacy/", "monitoring/"):
+        assert admin.get(f"/backoffice/waves/{own}/{path}").status_code == 200, path
