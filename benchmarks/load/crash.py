@@ -194,12 +194,16 @@ def _verify(instrument: Any, tally: Tally) -> dict[str, int]:
     )
     duplicated = sum(n - 1 for n in rows_per_invitation.values() if n > 1)
     half = 0
-    for response in Response.objects.all():
+    for response in Response.objects.select_related("invitation"):
         answers = codes.answers_decode(bytes(response.answers), instrument)
         profile = codes.profile_decode(bytes(response.profile), instrument)
+        # profile answers the invitation gave are there before the respondent saves
+        # anything (prefilled): a page is half-written only in what respondents write
+        invitation = response.invitation
+        prefilled = {"sector", *(invitation.details or {})} if invitation is not None else set()
         for page in pages.values():
             ids = [i.id for i in page.items]
-            qids = [q.id for q in page.questions]
+            qids = [q.id for q in page.questions if q.id not in prefilled]
             given = sum(i in answers for i in ids) + sum(q in profile for q in qids)
             if 0 < given < len(ids) + len(qids):
                 half += 1
