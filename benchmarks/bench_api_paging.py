@@ -36,12 +36,8 @@ import os
 import secrets
 import signal
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,17 +46,13 @@ from benchmarks._util import header
 from benchmarks.bench_readiness import (
     PG_HOST,
     PG_PORT,
-    PG_USER,
     Resources,
     TimeLimitError,
     clock,
-    copy_responses,
-    create_database,
     free_port,
-    settings_env,
+    load_wave,
+    start_server,
     step,
-    stored_rows,
-    synthetic_submitted,
 )
 
 MAX_RESPONSES = 2_000_000
@@ -68,50 +60,13 @@ MAX_RESPONSES = 2_000_000
 
 def set_up(args: argparse.Namespace, res: Resources) -> tuple[int, str]:
     """Step 1: the wave's id and a researcher's API token."""
-    import django
-
-    res.database = f"collabready_bench_api_{os.getpid()}"
-    res.data_dir = Path(tempfile.mkdtemp(prefix="collabready-bench-api-"))
-    (res.data_dir / "static").mkdir()
-    env = settings_env(res.database, res.data_dir)
-    env["COLLABREADY_API_RATE"] = "1000000"
-    os.environ.update(env)
-    print(f"set-up ({args.responses:,} responses; database {res.database} on {PG_HOST}):")
-    with step("create the database"):
-        create_database(res.database)
-    django.setup()
-    res.django_ready = True
+    wave = load_wave(
+        res, args.responses, name="bench_api", env={"COLLABREADY_API_RATE": "1000000"}
+    ).wave
     from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
 
     from collabready.web.access.services import api_token_create, role_set
-    from collabready.web.surveys.instruments import instrument_latest
-    from collabready.web.surveys.models import Response
-    from collabready.web.surveys.services.waves import wave_create
 
-    with step("migrate"):
-        call_command("migrate", interactive=False, verbosity=0)
-    instrument = instrument_latest()
-    now = timezone.now()
-    wave = wave_create(
-        slug="bench",
-        name="Benchmark wave",
-        instrument_key=instrument.key,
-        opens_at=now - timedelta(days=30),
-        closes_at=now + timedelta(days=30),
-        privacy_notice="A benchmark wave of synthetic responses.",
-    )
-    with step(f"generate {args.responses:,} complete synthetic responses"):
-        frame = synthetic_submitted(args.responses, instrument)
-    with step("to the stored layout (answer and profile bytes)"):
-        rows = stored_rows(frame, instrument)
-    dsn = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={res.database}"
-    with step(f"COPY {args.responses:,} submitted responses"):
-        copy_responses(dsn, wave.pk, rows)
-    with step("VACUUM ANALYZE the response table"), connection.cursor() as cur:
-        cur.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
     user = User.objects.create_user(username="bench-researcher", password=secrets.token_hex(16))
     role_set(user=user, role="researcher")
     token = api_token_create(user=user, name="bench").secret
@@ -192,42 +147,6 @@ def offset_probes(wave_id: int, limit: int, probes: int, total: int) -> tuple[fl
     return float(np.median(offset_t)), float(np.median(keyset_t))
 
 
-def start_server(res: Resources, port: int) -> str:
-    import subprocess
-
-    assert res.data_dir is not None
-    res.server_log = res.data_dir / "server.log"
-    log = res.server_log.open("wb")
-    res.server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "collabready.web.manage",
-            "runserver",
-            "--noreload",
-            "--nothreading",
-            f"127.0.0.1:{port}",
-        ],
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = clock() + 60
-    while clock() < deadline:
-        if res.server.poll() is not None:
-            raise SystemExit(f"the server exited: {res.server_log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(base + "/api/openapi.json", timeout=5):
-                return base
-        except urllib.error.HTTPError:
-            return base
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not answer within 60 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
@@ -261,7 +180,7 @@ def main() -> None:
     try:
         wave_id, token = set_up(args, res)
         with step("start runserver --noreload --nothreading"):
-            base = start_server(res, free_port())
+            base = start_server(res, free_port(), probe="/api/openapi.json")
         print(f"over HTTP ({base}, one request at a time):")
         run = page_through(base, wave_id, token, args.limit)
         if run["seen"] != args.responses:

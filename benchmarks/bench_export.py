@@ -34,24 +34,16 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from benchmarks._util import header
 from benchmarks.bench_readiness import (
     PG_HOST,
     PG_PORT,
-    PG_USER,
     Resources,
     TimeLimitError,
-    copy_responses,
-    create_database,
-    settings_env,
-    step,
-    stored_rows,
-    synthetic_submitted,
+    load_wave,
 )
 
 TARGETS = {"parquet": 10.0, "sav": 30.0}
@@ -73,50 +65,9 @@ print(f"{time.perf_counter() - t0:.3f} {len(matrix)}")
 
 def set_up(responses: int, res: Resources) -> None:
     """Create the database and load ``responses`` submitted responses with one COPY."""
-    import django
-
-    res.database = f"collabready_bench_{os.getpid()}"
-    res.data_dir = Path(tempfile.mkdtemp(prefix="collabready-bench-export-"))
-    (res.data_dir / "static").mkdir()
-    os.environ.update(settings_env(res.database, res.data_dir))
-    print(f"set-up ({responses:,} responses; database {res.database} on {PG_HOST}):")
-    with step("create the database"):
-        create_database(res.database)
-    django.setup()
-    res.django_ready = True
-    from datetime import timedelta
-
-    from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from collabready.web.surveys.instruments import instrument_latest
-    from collabready.web.surveys.models import Response
-    from collabready.web.surveys.services.waves import wave_create
-
-    with step("migrate"):
-        call_command("migrate", interactive=False, verbosity=0)
-    instrument = instrument_latest()
-    now = timezone.now()
-    wave = wave_create(
-        slug="bench",
-        name="Benchmark wave",
-        instrument_key=instrument.key,
-        opens_at=now - timedelta(days=30),
-        closes_at=now + timedelta(days=30),
-        privacy_notice="A benchmark wave of synthetic responses.",
-    )
-    with step(f"generate {responses:,} complete synthetic responses"):
-        frame = synthetic_submitted(responses, instrument)
-    with step("to the stored layout (answer and profile bytes)"):
-        rows = stored_rows(frame, instrument)
-    del frame
-    dsn = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={res.database}"
-    with step(f"COPY {responses:,} submitted responses"):
-        copy_responses(dsn, wave.pk, rows)
-    del rows
-    with step("VACUUM ANALYZE the response table"), connection.cursor() as cur:
-        cur.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
+    load_wave(res, responses, name="bench_export")
     connection.close()
 
 

@@ -400,16 +400,28 @@ def copy_responses(dsn: str, wave_id: int, rows: Rows) -> int:
     return n
 
 
-def set_up(args: argparse.Namespace, res: Resources) -> Loaded:
-    """Step 1 of the module docstring."""
+@dataclass
+class LoadedWave:
+    """A synthetic wave loaded by :func:`load_wave`: the wave, its instrument, its rows."""
+
+    wave: Any
+    instrument: Any
+    rows: Rows
+
+
+def load_wave(
+    res: Resources, responses: int, *, name: str = "bench", env: dict[str, str] | None = None
+) -> LoadedWave:
+    """Create the database ``collabready_<name>_<pid>``, migrate, create a wave of the
+    bundled CRI and load ``responses`` synthetic submitted responses with one COPY,
+    each step timed and printed (the set-up every PostgreSQL benchmark shares)."""
     import django
 
-    res.database = f"collabready_bench_{os.getpid()}"
-    res.data_dir = Path(tempfile.mkdtemp(prefix="collabready-bench-"))
+    res.database = f"collabready_{name}_{os.getpid()}"
+    res.data_dir = Path(tempfile.mkdtemp(prefix=f"collabready-{name}-"))
     (res.data_dir / "static").mkdir()  # STATIC_ROOT (whitenoise warns when it is absent)
-    env = settings_env(res.database, res.data_dir)
-    os.environ.update(env)
-    print(f"set-up ({args.responses:,} responses; database {res.database} on {PG_HOST}):")
+    os.environ.update({**settings_env(res.database, res.data_dir), **(env or {})})
+    print(f"set-up ({responses:,} responses; database {res.database} on {PG_HOST}):")
     with step("create the database"):
         create_database(res.database)
     django.setup()
@@ -419,9 +431,7 @@ def set_up(args: argparse.Namespace, res: Resources) -> Loaded:
     from django.utils import timezone
 
     from collabready.web.surveys.instruments import instrument_latest
-    from collabready.web.surveys.models import AccessToken, Invitation, Response
-    from collabready.web.surveys.services.responses import response_new
-    from collabready.web.surveys.services.tokens import token_issue
+    from collabready.web.surveys.models import Response
     from collabready.web.surveys.services.waves import wave_create
 
     with step("migrate"):
@@ -437,15 +447,29 @@ def set_up(args: argparse.Namespace, res: Resources) -> Loaded:
             closes_at=now + timedelta(days=30),
             privacy_notice="A benchmark wave of synthetic responses.",
         )
-    with step(f"generate {args.responses:,} complete synthetic responses"):
-        frame = synthetic_submitted(args.responses, instrument)
+    with step(f"generate {responses:,} complete synthetic responses"):
+        frame = synthetic_submitted(responses, instrument)
     with step("to the stored layout (answer and profile bytes)"):
         rows = stored_rows(frame, instrument)
+    del frame
     dsn = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={res.database}"
-    with step(f"COPY {args.responses:,} submitted responses"):
+    with step(f"COPY {responses:,} submitted responses"):
         copy_responses(dsn, wave.pk, rows)
     with step("VACUUM ANALYZE the response table"), connection.cursor() as cur:
         cur.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
+    return LoadedWave(wave, instrument, rows)
+
+
+def set_up(args: argparse.Namespace, res: Resources) -> Loaded:
+    """Step 1 of the module docstring."""
+    loaded = load_wave(res, args.responses)
+    wave, instrument, rows = loaded.wave, loaded.instrument, loaded.rows
+    from django.utils import timezone
+
+    from collabready.web.surveys.models import AccessToken, Invitation, Response
+    from collabready.web.surveys.services.responses import response_new
+    from collabready.web.surveys.services.tokens import token_issue
+
     mine = rows.sector.index(args.sector) if args.sector in rows.sector else -1
     if mine < 0:
         raise SystemExit(f"no synthetic response in sector {args.sector!r}")
@@ -569,7 +593,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(res: Resources, port: int) -> str:
+def start_server(res: Resources, port: int, probe: str = "/survey/") -> str:
+    """Start ``runserver`` on ``port``; its address once ``probe`` answers."""
     assert res.data_dir is not None
     res.server_log = res.data_dir / "server.log"
     log = res.server_log.open("wb")
@@ -594,7 +619,7 @@ def start_server(res: Resources, port: int) -> str:
         if res.server.poll() is not None:
             raise SystemExit(f"the server exited: {res.server_log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(base + "/survey/", timeout=5):
+            with urllib.request.urlopen(base + probe, timeout=5):
                 pass
             return base
         except urllib.error.HTTPError:
