@@ -25,6 +25,16 @@ MISSING_ID = 987_654_321
 STAFF = {"admin", "researcher", "convenor"}
 MICRODATA = {"admin", "researcher"}
 ADMIN = {"admin"}
+#: figures: convenors only from the wave's release (the world's waves are open and have
+#: none, so they are refused here; after a release, see ``test_convenor_after_release``)
+FIGURES = {"admin", "researcher"}
+#: convenors' figures and reports after the wave's release
+RELEASED = [
+    ("get", "/api/waves/{wave}/aggregates", None, "wave"),
+    ("post", "/api/waves/{wave}/reports", lambda i: {"kind": "national", "format": "html"}, "wave"),
+    ("get", "/api/reports/{report}", None, "report"),
+    ("get", "/api/reports/{report}/download", None, "report"),
+]
 
 
 def _ids(world: World, which: str) -> dict[str, int]:
@@ -76,7 +86,7 @@ ENDPOINTS: list[tuple[str, str, Body, set[str], str | None]] = [
     ("get", "/api/waves/{wave}/responses", None, MICRODATA, "wave"),
     ("get", "/api/responses/{response}", None, MICRODATA, "response"),
     ("get", "/api/responses/{response}/scores", None, MICRODATA, "response"),
-    ("get", "/api/waves/{wave}/aggregates", None, STAFF, "wave"),
+    ("get", "/api/waves/{wave}/aggregates", None, FIGURES, "wave"),
     ("post", "/api/waves/{wave}/exports", lambda i: {"format": "csv"}, MICRODATA, "wave"),
     ("get", "/api/exports/{export}", None, MICRODATA, "export"),
     ("get", "/api/exports/{export}/download", None, MICRODATA, "export"),
@@ -84,7 +94,7 @@ ENDPOINTS: list[tuple[str, str, Body, set[str], str | None]] = [
         "post",
         "/api/waves/{wave}/reports",
         lambda i: {"kind": "national", "format": "html"},
-        STAFF,
+        FIGURES,
         "wave",
     ),
     ("get", "/api/reports/{report}", None, STAFF, "report"),
@@ -94,10 +104,13 @@ ENDPOINTS: list[tuple[str, str, Body, set[str], str | None]] = [
 ]
 
 
-def _visible(role: str, which: str) -> bool:
-    """Whether ``role`` can see objects of the ``which`` wave."""
+def _visible(role: str, which: str, kind: str | None = None, released: bool = False) -> bool:
+    """Whether ``role`` can see the ``kind`` object of the ``which`` wave; for a
+    convenor, reports exist only when made from the wave's release (``released``)."""
     if role in ("admin", "researcher"):
         return True
+    if role == "convenor" and kind == "report" and not released:
+        return False
     return role == "convenor" and which == "own"
 
 
@@ -136,7 +149,7 @@ def test_matrix(
         assert got.status_code == 401, got.content
         assert got["Content-Type"] == "application/problem+json"
         return
-    if kind is not None and not _visible(role, which):
+    if kind is not None and not _visible(role, which, kind):
         assert got.status_code == 404, got.content
         # the same answer as for an object that does not exist
         missing = template.format(**dict.fromkeys(_ids(world, which), MISSING_ID))
@@ -152,6 +165,37 @@ def test_matrix(
     # allowed: never a denial (a job without a file answers 409, a wave without
     # margins has no aggregates: 409; those are not denials)
     assert got.status_code in (200, 201, 202, 409), got.content
+    if got.status_code == 409:
+        assert "download" in path or "aggregates" in path, got.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize(
+    ("method", "template", "body", "kind"),
+    RELEASED,
+    ids=[f"{m.upper()} {p}" for m, p, *_ in RELEASED],
+)
+def test_convenor_after_release(
+    instrument: Instrument, which: str, method: str, template: str, body: Body, kind: str
+) -> None:
+    """Once the waves are closed (released) and the reports are made from the release,
+    the convenor reads figures and reports of their own wave, and of no other."""
+    from collabready.web.reports.models import ReportJob
+    from collabready.web.surveys.services.waves import wave_close
+
+    world = build_world(instrument)
+    for wave in world.waves.values():
+        assert wave_close(wave_id=wave.pk)
+        wave.refresh_from_db()
+        assert wave.released_at is not None
+        ReportJob.objects.filter(wave=wave).update(release_cutoff=wave.released_at)
+    path = template.format(**_ids(world, which))
+    got = _call(world, "convenor", method, path, body(instrument) if body else None)
+    if not _visible("convenor", which, kind, released=True):
+        assert got.status_code == 404, got.content
+        return
+    assert got.status_code in (200, 202, 409), got.content
     if got.status_code == 409:
         assert "download" in path or "aggregates" in path, got.content
 

@@ -218,8 +218,10 @@ def test_close_and_reopen_confirm_and_say_how_many_they_affect(
     staff.post(f"/backoffice/waves/{wave.pk}/reopen/")
     wave.refresh_from_db()
     assert wave.closed_at is None
-    assert [e.action for e in AuditEvent.objects.order_by("pk")][-2:] == [
+    # closing made the convenors' release (surveys.services.release)
+    assert [e.action for e in AuditEvent.objects.order_by("pk")][-3:] == [
         "wave.close",
+        "wave.release",
         "wave.reopen",
     ]
 

@@ -23,5 +23,6 @@ urlpatterns = [
     ),
 ]
 
+handler403 = "collabready.web.views.permission_denied"
 handler404 = "collabready.web.views.page_not_found"
 handler500 = "collabready.web.views.server_error"

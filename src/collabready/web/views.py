@@ -74,6 +74,12 @@ def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespon
     return response
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The styled 403 page (``handler403``), with the policy's reason when it gave one."""
+    reason = str(exception) if str(exception) not in ("", "None") else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The styled 404 page (``handler404``)."""
     return render(request, "404.html", status=404)

@@ -20,13 +20,18 @@ The rules:
   when granted (``StaffRole.personal_data``).
 - **convenor**: only the waves linked to them (:class:`~.models.ConvenorLink`;
   a partnership will link the same way), and there only aggregates, reports and
-  the invitation counts; never microdata or personal data.
+  the invitation counts; never microdata or personal data. Their aggregates and
+  reports come from the wave's *release*, never the live submissions
+  (:mod:`collabready.web.surveys.services.release`): before the wave has a release,
+  or while it is withheld after an erasure, they may not read aggregates or create
+  reports (403), and reports not made from a release do not exist for them (404).
 - **respondent**: their own response only (see, score, erase).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +51,8 @@ __all__ = [
     "Kind",
     "Principal",
     "decide",
+    "figures_until",
+    "forbidden_reason",
     "may",
     "principal_for_respondent",
     "principal_for_user",
@@ -206,9 +213,27 @@ def _can_see(principal: Principal, obj: Model) -> bool:
     if kind is Kind.RESPONDENT:
         return isinstance(obj, Response) and obj.pk == principal.response_id
     if kind is Kind.CONVENOR:
+        from collabready.web.reports.models import ReportJob
+
+        if isinstance(obj, ReportJob) and obj.release_cutoff is None:
+            return False  # only reports made from a release exist for convenors
         wave_id = _wave_id_of(obj)
         return wave_id is not None and wave_id in principal.linked_wave_ids()
     return False
+
+
+#: what a convenor reads only from the wave's release
+_FROM_RELEASE = frozenset({Action.AGGREGATES_VIEW, Action.REPORT_CREATE})
+
+
+def _release_refuses(action: Action, obj: Model) -> bool:
+    """Whether the convenor's release rule (module docstring) refuses ``action``."""
+    from collabready.web.surveys.models import Wave
+    from collabready.web.surveys.services.release import wave_release
+
+    if not isinstance(obj, Wave) or action not in _FROM_RELEASE:
+        return False
+    return not wave_release(wave=obj).available
 
 
 def decide(principal: Principal, action: Action, obj: Model | None = None) -> Decision:
@@ -216,7 +241,42 @@ def decide(principal: Principal, action: Action, obj: Model | None = None) -> De
     a wave or list waves)? See the module docstring for the rules."""
     if obj is not None and not _can_see(principal, obj):
         return Decision.NOT_FOUND
-    return Decision.ALLOW if action in principal.actions() else Decision.FORBIDDEN
+    if action not in principal.actions():
+        return Decision.FORBIDDEN
+    if obj is not None and principal.kind is Kind.CONVENOR and _release_refuses(action, obj):
+        return Decision.FORBIDDEN
+    return Decision.ALLOW
+
+
+def forbidden_reason(principal: Principal, action: Action, obj: Model | None = None) -> str:
+    """Why :func:`decide` answered ``FORBIDDEN``, in words for the 403 page or problem."""
+    from collabready.web.surveys.models import Wave
+    from collabready.web.surveys.services.release import wave_release
+
+    if (
+        principal.kind is Kind.CONVENOR
+        and isinstance(obj, Wave)
+        and action in _FROM_RELEASE
+        and action in principal.actions()
+    ):
+        withheld = wave_release(wave=obj).withheld
+        if withheld:
+            return withheld
+    return f"your role may not do this ({action.value})"
+
+
+def figures_until(principal: Principal, wave: Wave) -> datetime | None:
+    """The submissions ``principal``'s figures of ``wave`` are computed from: all of them
+    (``None``) for the research team, those up to the wave's release for a convenor
+    (call it after :func:`decide` allowed the action)."""
+    if principal.kind is not Kind.CONVENOR:
+        return None
+    from collabready.web.surveys.services.release import wave_release
+
+    cutoff = wave_release(wave=wave).cutoff
+    if cutoff is None:  # decide() refuses this; never fall back to the live submissions
+        raise PermissionError("a convenor's figures need the wave's release")
+    return cutoff
 
 
 def may(principal: Principal, action: Action, obj: Model | None = None) -> bool:

@@ -21,7 +21,14 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja.params import functions as params
 
-from collabready.web.access.policy import NOBODY, Action, Decision, Principal, decide
+from collabready.web.access.policy import (
+    NOBODY,
+    Action,
+    Decision,
+    Principal,
+    decide,
+    forbidden_reason,
+)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -72,7 +79,8 @@ def obtain(request: HttpRequest, rows: QuerySet[M], pk: int, action: Action, wha
     if decision is Decision.NOT_FOUND:
         raise not_found(what)
     if decision is Decision.FORBIDDEN:
-        raise ApiError(403, f"your role may not do this ({action.value}) on this {what}")
+        reason = forbidden_reason(principal(request), action, obj)
+        raise ApiError(403, f"{reason} (on this {what})")
     return obj
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from ninja import Router, Status
 
 from collabready.errors import UserError
-from collabready.web.access.policy import Action
+from collabready.web.access.policy import Action, figures_until
 from collabready.web.api.common import ApiError, ObjectId, obtain, principal
 from collabready.web.api.routes_waves import ERRORS
 from collabready.web.api.schemas import ExportIn, ExportOut, ReportIn, ReportOut
@@ -136,6 +136,7 @@ def reports_start(request: HttpRequest, body: ReportIn, wave_id: ObjectId) -> An
             fmt=body.format,
             sector=body.sector,
             user=principal(request).user,
+            release_cutoff=figures_until(principal(request), wave),
         )
     except UserError as exc:
         raise ApiError(422, str(exc)) from None

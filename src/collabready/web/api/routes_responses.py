@@ -12,7 +12,7 @@ from ninja import Router
 from ninja.params import functions as params
 
 from collabready.web.access.models import ApiToken
-from collabready.web.access.policy import Action, may
+from collabready.web.access.policy import Action, figures_until, may
 from collabready.web.api.common import (
     DEFAULT_LIMIT,
     ApiError,
@@ -177,4 +177,5 @@ def aggregates(
     by = by or []
     if len(by) > 5:
         raise ApiError(422, "by: at most 5 groupings")
-    return etagged(request, _json(wave_aggregates(wave=wave, by=by)))
+    until = figures_until(principal(request), wave)
+    return etagged(request, _json(wave_aggregates(wave=wave, by=by, submitted_until=until)))

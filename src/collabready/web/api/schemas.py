@@ -233,6 +233,11 @@ class AggregatesOut(Schema):
     wave_id: int
     k: int
     n_respondents: int
+    submitted_until: datetime | None = Field(
+        None,
+        description="the figures are of the submissions up to this moment (a convenor's "
+        "release: see docs/api.md); null: of every submission so far",
+    )
     by: list[str]
     cells: list[CellOut]
 

@@ -9,6 +9,7 @@ through :func:`collabready.analysis.gate.publish`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -170,8 +171,11 @@ def response_scores(response: Response) -> dict[str, Any]:
     }
 
 
-def wave_aggregates(*, wave: Wave, by: list[str]) -> dict[str, Any]:
-    """The wave's weighted estimates, every cell through the disclosure gate."""
+def wave_aggregates(
+    *, wave: Wave, by: list[str], submitted_until: datetime | None = None
+) -> dict[str, Any]:
+    """The wave's weighted estimates, every cell through the disclosure gate;
+    ``submitted_until``: of the submissions up to then (a convenor's release)."""
     from collabready.analysis.policy import DEFAULT_K
     from collabready.analysis.tables import analyse_responses
     from collabready.analysis.weighting import as_margins
@@ -185,7 +189,7 @@ def wave_aggregates(*, wave: Wave, by: list[str]) -> dict[str, Any]:
             f"wave {wave.slug} has no population margins: upload them in the back office "
             "(Reports, Weighting margins) before asking for aggregates",
         )
-    matrix = wave_responses(wave=wave)
+    matrix = wave_responses(wave=wave, submitted_until=submitted_until)
     if len(matrix) == 0:
         raise ApiError(409, f"wave {wave.slug}: no submitted responses yet")
     try:
@@ -219,6 +223,7 @@ def wave_aggregates(*, wave: Wave, by: list[str]) -> dict[str, Any]:
         "wave_id": wave.pk,
         "k": analysis.k,
         "n_respondents": analysis.n_respondents,
+        "submitted_until": submitted_until,
         "by": list(analysis.by),
         "cells": cells,
     }

@@ -19,7 +19,14 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 
-from collabready.web.access.policy import Action, Decision, Principal, decide, principal_for_user
+from collabready.web.access.policy import (
+    Action,
+    Decision,
+    Principal,
+    decide,
+    forbidden_reason,
+    principal_for_user,
+)
 
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 M = TypeVar("M", bound=Model)
@@ -61,7 +68,7 @@ def object_for(request: HttpRequest, rows: QuerySet[M], pk: int, action: Action)
     if decision is Decision.NOT_FOUND:
         raise Http404("not found")
     if decision is Decision.FORBIDDEN:
-        raise PermissionDenied(f"your role may not do this ({action.value})")
+        raise PermissionDenied(forbidden_reason(principal_of(request), action, obj))
     return obj
 
 

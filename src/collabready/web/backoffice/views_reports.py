@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from collabready.web.access.policy import Action
+from collabready.web.access.policy import Action, Kind, figures_until
 from collabready.web.backoffice.forms import MarginsUploadForm
 from collabready.web.backoffice.forms_reports import ReportForm
-from collabready.web.backoffice.permissions import object_for, staff_required
+from collabready.web.backoffice.permissions import object_for, principal_of, staff_required
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ReportJob, WaveMargins
 from collabready.web.reports.selectors import (
@@ -22,6 +22,7 @@ from collabready.web.reports.selectors import (
 from collabready.web.reports.services import margins_save, report_job_create, report_job_file
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Wave
+from collabready.web.surveys.services.release import wave_release
 
 #: Seconds between refreshes of a job's page while it runs (no JavaScript needed).
 REFRESH_SECONDS = 2
@@ -56,6 +57,7 @@ def _reports_page(
     margins_problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    convenor = principal_of(request).kind is Kind.CONVENOR
     return render(
         request,
         "backoffice/reports.html",
@@ -65,7 +67,8 @@ def _reports_page(
             "margins": WaveMargins.objects.filter(wave=wave).first(),
             "margins_form": margins_form or MarginsUploadForm(),
             "margins_problem": margins_problem,
-            "jobs": report_jobs_for_wave(wave=wave),
+            "jobs": report_jobs_for_wave(wave=wave, releases_only=convenor),
+            "release": wave_release(wave=wave) if convenor else None,
         },
         status=status,
     )
@@ -88,6 +91,7 @@ def reports(request: HttpRequest, wave_id: int) -> HttpResponse:
         options=form.options(),
         logo=form.logo_bytes(),
         user=request.user,
+        release_cutoff=figures_until(principal_of(request), wave),
     )
     return redirect("backoffice:report_job", job_id=job.pk)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -79,9 +80,10 @@ class ReportOptions:
         )
 
 
-def stored_wave(*, wave: Wave) -> StoredWave:
-    """The wave's submitted responses, its margins (if uploaded) and fieldwork facts."""
-    responses = wave_responses(wave=wave)
+def stored_wave(*, wave: Wave, submitted_until: datetime | None = None) -> StoredWave:
+    """The wave's submitted responses (up to ``submitted_until``, when given), its
+    margins (if uploaded) and fieldwork facts."""
+    responses = wave_responses(wave=wave, submitted_until=submitted_until)
     if len(responses) == 0:
         raise UserError(f"wave {wave.slug}: no submitted responses to report on yet")
     stored = wave_margins(wave=wave)
@@ -102,6 +104,7 @@ def build_wave_report(
     options: ReportOptions | None = None,
     logo: Logo | None = None,
     step: Step = no_step,
+    submitted_until: datetime | None = None,
 ) -> Report:
     """The national report (``kind="national"``) or a sector briefing (``"sector"``).
 
@@ -120,7 +123,7 @@ def build_wave_report(
     opts = options or ReportOptions()
     k = opts.k
     step("load")
-    data = stored_wave(wave=wave)
+    data = stored_wave(wave=wave, submitted_until=submitted_until)
     instrument = instrument_get(wave.instrument_key)
     margins: pl.DataFrame | Margins | None = None if opts.draft else data.margins
     if kind == "national":

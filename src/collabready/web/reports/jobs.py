@@ -125,6 +125,7 @@ def report_job_run(job_id: int, *, assets_url: str | None = None) -> None:
             options=options,
             logo=logo,
             step=step,
+            submitted_until=job.release_cutoff,
         )
         step("render")
         if job.format == ReportJob.Format.PDF:

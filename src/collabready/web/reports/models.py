@@ -72,6 +72,9 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: A convenor's report: built from the submissions up to the wave's release at
+    #: this moment (``surveys.services.release``). Convenors see only such reports.
+    release_cutoff = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-pk")

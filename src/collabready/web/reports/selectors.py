@@ -114,8 +114,15 @@ def wave_empty_margin_levels(*, wave: Wave) -> tuple[EmptyLevel, ...]:
     return empty_levels(responses.profile, stored.frame)
 
 
-def report_jobs_for_wave(*, wave: Wave, limit: int = 50) -> list[ReportJob]:
-    return list(ReportJob.objects.filter(wave=wave).select_related("created_by")[:limit])
+def report_jobs_for_wave(
+    *, wave: Wave, limit: int = 50, releases_only: bool = False
+) -> list[ReportJob]:
+    """The wave's latest reports; ``releases_only``: only those made from the convenors'
+    release (what a convenor may see)."""
+    jobs = ReportJob.objects.filter(wave=wave)
+    if releases_only:
+        jobs = jobs.filter(release_cutoff__isnull=False)
+    return list(jobs.select_related("created_by")[:limit])
 
 
 def export_jobs_for_wave(*, wave: Wave, limit: int = 50) -> list[ExportJob]:

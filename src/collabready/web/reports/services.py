@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,8 +105,12 @@ def report_job_create(
     options: ReportOptions | None = None,
     logo: bytes = b"",
     user: User | AnonymousUser | None = None,
+    release_cutoff: datetime | None = None,
 ) -> ReportJob:
-    """Record a job (with its options and logo) and enqueue it once the row is committed."""
+    """Record a job (with its options and logo) and enqueue it once the row is committed.
+
+    ``release_cutoff``: a convenor's report, of the submissions up to then (the
+    wave's release, :func:`collabready.web.access.policy.figures_until`)."""
     if kind not in ReportJob.Kind.values:
         raise UserError(f"report kind {kind!r}: choose national or sector")
     if fmt not in ReportJob.Format.values:
@@ -121,6 +126,7 @@ def report_job_create(
         step="Waiting to start",
         options=(options or ReportOptions()).to_json(),
         logo=logo,
+        release_cutoff=release_cutoff,
     )
     job_id = job.pk
     transaction.on_commit(lambda: run_report_job.enqueue(job_id))

@@ -38,6 +38,15 @@ class Wave(models.Model):
     reminder_interval_days = models.PositiveSmallIntegerField(default=3)
     #: Target numbers of submissions: {"sector": {"public": 120, ...}, "region": {...}}.
     quotas = models.JSONField(default=dict, blank=True)
+    #: The convenors' release (``services.release``): convenors see figures of the
+    #: submissions up to this moment only; it is set when the wave has ended and moves
+    #: on only when at least k submissions have changed since.
+    released_at = models.DateTimeField(null=True, blank=True)
+    #: How many submissions the release holds (when it was made).
+    released_count = models.PositiveIntegerField(default=0)
+    #: Submissions of the release erased since it was made: while any are, convenors'
+    #: figures are withheld (showing them would tell the erased answers by difference).
+    release_erasures = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-opens_at", "slug")

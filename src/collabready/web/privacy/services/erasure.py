@@ -5,7 +5,8 @@ personal links and resume codes, its invitation (e-mail address, name,
 organisation), its idempotency records and throttle counters. Microdata exports
 of the wave are withdrawn (queued and running jobs cancelled, finished files
 deleted), because they may hold the response. After commit the sector's peer
-snapshot is taken again without it. Scores are never stored (they are computed
+snapshot is taken again without it; the convenors' figures are withheld until their
+release can move on (``surveys.services.release``). Scores are never stored (they are computed
 from the answers), so none remain.
 
 Reports already generated are not rewritten (a published report is a record of
@@ -54,6 +55,7 @@ def response_erase(
     Raises ``Response.DoesNotExist`` when there is no such response.
     """
     from collabready.web.surveys.services.peers import peer_snapshot_refresh
+    from collabready.web.surveys.services.release import release_note_erasure
 
     with transaction.atomic():
         response = Response.objects.select_for_update().get(pk=response_id)
@@ -62,6 +64,7 @@ def response_erase(
         invitation_id = response.invitation_id
         links = AccessToken.objects.filter(response=response).count()
         AccessThrottle.objects.filter(key=f"resume-email:response:{response_id}").delete()
+        release_note_erasure(response=response)  # convenors' figures are withheld
         response.delete()  # links and idempotency records go with it (CASCADE)
         if invitation_id is not None:
             from collabready.web.surveys.models import Invitation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -156,21 +157,25 @@ def wave_responses(
     sector: str | None = None,
     verified_only: bool = False,
     submission_order: bool = False,
+    submitted_until: datetime | None = None,
 ) -> ResponseMatrix:
     """Load a wave's responses into the core's matrix (the thin adapter of
     :mod:`collabready.analysis.load`): the stored answer bytes, streamed, no object
     per row.
 
     Test responses (``Response.is_test``) are always left out. ``sector`` keeps
-    one sector; ``verified_only`` keeps responses whose
-    organisation is known (never the open link); ``submission_order`` orders the
-    rows by submission time (else by response id).
+    one sector; ``verified_only`` keeps responses whose organisation is known
+    (never the open link); ``submission_order`` orders the rows by submission time
+    (else by response id); ``submitted_until`` keeps the submissions up to that
+    moment (a convenor's release, :mod:`~collabready.web.surveys.services.release`).
     """
     instrument = instrument_get(wave.instrument_key)
     # staff test responses (test mode) are never analysed
     rows = Response.objects.filter(wave=wave, is_test=False)
     if submitted_only:
         rows = rows.filter(submitted_at__isnull=False)
+    if submitted_until is not None:
+        rows = rows.filter(submitted_at__lte=submitted_until)
     if sector is not None:
         rows = rows.filter(sector=sector)
     if verified_only:

@@ -24,6 +24,7 @@ from collabready.web.audit.services import audit_record
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
 from collabready.web.surveys.selectors.waves import wave_has_opened
+from collabready.web.surveys.services.release import wave_release
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -114,6 +115,10 @@ def wave_update(*, wave_id: int, actor: Actor = None, **changes: Any) -> Wave:
             raise WaveError(problems)
         if not changed:
             return wave
+        if "closes_at" in changed and wave.closed_at is None and wave.closes_at <= timezone.now():
+            # a wave past its closing date is given a later one: it opens again, so its
+            # convenors' release is made first (as when a closed wave is reopened)
+            wave_release(wave=wave)
         for field, value in changed.items():
             setattr(wave, field, value)
         wave.save(update_fields=list(changed))
@@ -144,13 +149,17 @@ def _reshape_empty_responses(wave: Wave, instrument: Instrument) -> None:
 
 
 def wave_close(*, wave_id: int, actor: Actor = None) -> bool:
-    """Close a wave now; ``False`` when it was already closed."""
+    """Close a wave now, and make or move on the convenors' release
+    (:mod:`.release`); ``False`` when it was already closed."""
     with transaction.atomic():
         closed: int = Wave.objects.filter(pk=wave_id, closed_at__isnull=True).update(
             closed_at=timezone.now()
         )
         if closed:
             audit_record("wave.close", actor=actor, object_type="surveys.wave", object_id=wave_id)
+            # the convenors' release is made (or moved on) now, not at their next read,
+            # so that a reopening cannot come first
+            wave_release(wave=Wave.objects.get(pk=wave_id))
     return closed == 1
 
 
