@@ -226,4 +226,5 @@ def test_convenors_reports_are_of_the_release_and_they_see_only_those(
     assert f"/backoffice/reports/{job.pk}/" in listed
     assert f"/backoffice/reports/{researchers.pk}/" not in listed
     assert "the 12 responses submitted up to" in listed
+    assert f"at least {DEFAULT_K} responses have changed" in listed
     assert page.get(f"/backoffice/reports/{researchers.pk}/").status_code == 404

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from collabready.analysis.policy import DEFAULT_K
 from collabready.web.access.policy import Action, Kind, figures_until
 from collabready.web.backoffice.forms import MarginsUploadForm
 from collabready.web.backoffice.forms_reports import ReportForm
@@ -69,6 +70,7 @@ def _reports_page(
             "margins_problem": margins_problem,
             "jobs": report_jobs_for_wave(wave=wave, releases_only=convenor),
             "release": wave_release(wave=wave) if convenor else None,
+            "release_k": DEFAULT_K,
         },
         status=status,
     )
