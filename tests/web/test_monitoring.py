@@ -6,21 +6,31 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from collabready.analysis import codec as codes
 from collabready.cli import app
 from collabready.instrument import Instrument
+from collabready.web.privacy.services.erasure import response_erase
 from collabready.web.surveys.journey import journey_pages
-from collabready.web.surveys.models import Invitation, Response, Wave
-from collabready.web.surveys.selectors.monitoring import wave_monitoring
+from collabready.web.surveys.models import Invitation, MonitoringSnapshot, Response, Wave
+from collabready.web.surveys.selectors.monitoring import (
+    SNAPSHOT_GRACE,
+    Counts,
+    wave_counts,
+    wave_monitoring,
+)
+from collabready.web.surveys.services.bulk import responses_bulk_load
 from collabready.web.surveys.services.invitations import invitations_import_csv
 from collabready.web.surveys.services.responses import response_new
 
@@ -196,3 +206,129 @@ def test_collabready_status_prints_the_same_figures(fieldwork: Wave) -> None:
 def test_profile_grouping_runs_on_postgresql(fieldwork: Wave, instrument: Instrument) -> None:
     test_counts_by_profile_answer_match_the_stored_responses(fieldwork, instrument)
     test_rate_days_funnel_and_median_match_the_stored_responses(fieldwork, instrument)
+
+
+# --------------------------------------------------------------------------- the snapshot
+
+
+def _figures(wave: Wave) -> tuple[object, ...]:
+    m = wave_monitoring(wave=wave)
+    return (
+        m.started,
+        m.submitted,
+        m.invited_submitted,
+        m.breakdowns,
+        m.days,
+        m.funnel,
+        m.median_minutes,
+    )
+
+
+def _counted_afresh(wave: Wave, settings: Any) -> tuple[object, ...]:
+    """The figures counted over every response, with no snapshot."""
+    MonitoringSnapshot.objects.filter(wave=wave).delete()
+    settings.COLLABREADY_MONITORING_SNAPSHOT_AFTER = 10**9
+    try:
+        return _figures(wave)
+    finally:
+        settings.COLLABREADY_MONITORING_SNAPSHOT_AFTER = 1
+
+
+def test_the_snapshot_plus_what_came_after_equals_counting_afresh(
+    fieldwork: Wave, instrument: Instrument, settings: Any
+) -> None:
+    """The March submissions are long past the grace period: with a threshold of one
+    they go into the snapshot, and every figure is still the count over the stored
+    responses, also after new submissions, a new start and an erasure."""
+    settings.COLLABREADY_MONITORING_SNAPSHOT_AFTER = 1
+    fresh = _counted_afresh(fieldwork, settings)
+    assert _figures(fieldwork) == fresh
+    snapshot = MonitoringSnapshot.objects.get(wave=fieldwork)
+    assert snapshot.counts["counts"]["submitted"] == 10  # the ten March submissions
+    # the snapshot is what is read: a count altered in it shows on the page
+    snapshot.counts["counts"]["submitted"] += 1000
+    snapshot.save()
+    assert wave_monitoring(wave=fieldwork).submitted == 1010
+    snapshot.counts["counts"]["submitted"] -= 1000
+    snapshot.save()
+    # two submissions now (after the snapshot) and one new start
+    waiting = list(
+        Response.objects.filter(wave=fieldwork, submitted_at__isnull=True, version__gt=0)[:3]
+    )
+    for r in waiting[:2]:
+        r.submitted_at = timezone.now()
+        r.save()
+    waiting[2].last_page = journey_pages(instrument)[1].slug
+    waiting[2].save()
+    assert _figures(fieldwork) == _counted_afresh(fieldwork, settings)
+    # an erased response in the snapshot: the snapshot is dropped, the count stays exact
+    _figures(fieldwork)
+    assert MonitoringSnapshot.objects.filter(wave=fieldwork).exists()
+    counted = Response.objects.filter(
+        wave=fieldwork, submitted_at__lt=timezone.now() - timedelta(days=1)
+    )
+    response_erase(response_id=counted.first().pk, by="staff", reason="test")
+    assert not MonitoringSnapshot.objects.filter(wave=fieldwork).exists()
+    after = _figures(fieldwork)
+    assert after[1] == 11  # 10 + 2 - 1
+    assert after == _counted_afresh(fieldwork, settings)
+
+
+def test_recent_submissions_do_not_rebuild_the_snapshot_at_every_reading(
+    wave: Wave, instrument: Instrument, settings: Any
+) -> None:
+    """Submissions within the grace period are not put in a snapshot (their transactions
+    may still be open elsewhere), so a burst of them does not rebuild it on each read."""
+    settings.COLLABREADY_MONITORING_SNAPSHOT_AFTER = 1
+    for _ in range(5):
+        r = response_new(wave=wave, instrument=instrument)
+        r.version, r.started_at, r.submitted_at = 1, timezone.now(), timezone.now()
+        r.save()
+    assert wave_monitoring(wave=wave).submitted == 5
+    assert not MonitoringSnapshot.objects.filter(wave=wave).exists()
+    later = timezone.now() + SNAPSHOT_GRACE + timedelta(minutes=1)
+    assert wave_counts(wave=wave, now=later).submitted == 5
+    snapshot = MonitoringSnapshot.objects.get(wave=wave)
+    assert snapshot.counts["counts"]["submitted"] == 5
+
+
+def test_a_bulk_load_drops_the_snapshot(
+    fieldwork: Wave, instrument: Instrument, settings: Any
+) -> None:
+    """Loaded or imported responses are stored with their own submission time, which
+    may fall before the snapshot's: the load drops it and the count stays exact."""
+    settings.COLLABREADY_MONITORING_SNAPSHOT_AFTER = 1
+    _figures(fieldwork)
+    assert MonitoringSnapshot.objects.filter(wave=fieldwork).exists()
+    frame = pl.DataFrame(
+        {
+            **{item: pl.Series([3] * 30, dtype=pl.Int8) for item in instrument.item_ids},
+            "sector": ["public", "third"] * 15,
+            "complete": [True] * 30,
+        }
+    )
+    loaded = responses_bulk_load(wave=fieldwork, responses=frame)
+    assert not MonitoringSnapshot.objects.filter(wave=fieldwork).exists()
+    Response.objects.filter(wave=fieldwork, synthetic=True).update(
+        submitted_at=datetime(2026, 3, 1, tzinfo=LONDON)  # before the old snapshot's moment
+    )
+    assert _figures(fieldwork) == _counted_afresh(fieldwork, settings)
+    assert wave_monitoring(wave=fieldwork).started == 20 + loaded
+
+
+def test_the_median_is_to_the_second_and_even_counts_take_the_middle_two() -> None:
+    counts = Counts(durations={60: 1, 120: 2, 600: 1})
+    assert counts.median_seconds() == 120
+    assert Counts(durations={60: 1, 600: 1}).median_seconds() == 330
+    assert Counts().median_seconds() is None
+    both = Counts(started=1, groups={("public", 1): [1, 0]}) + Counts(
+        started=2, groups={("public", 1): [1, 1], ("third", 2): [1, 1]}
+    )
+    assert both.started == 3
+    assert both.groups == {("public", 1): [2, 1], ("third", 2): [1, 1]}
+    assert Counts.from_json(both.to_json(), width=2) == both
+
+
+@pytest.mark.postgres
+def test_the_snapshot_on_postgresql(fieldwork: Wave, instrument: Instrument, settings: Any) -> None:
+    test_the_snapshot_plus_what_came_after_equals_counting_afresh(fieldwork, instrument, settings)

@@ -38,7 +38,6 @@ from collabready.web.surveys.presenters import page_view
 from collabready.web.surveys.selectors.responses import ResponseState
 from collabready.web.surveys.selectors.waves import (
     wave_has_opened,
-    wave_submissions_by_sector,
     wave_summaries,
     wave_summary,
 )
@@ -132,15 +131,16 @@ def wave_edit(request: HttpRequest, wave_id: int) -> HttpResponse:
 @staff_required
 def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = object_for(request, Wave.objects.all(), wave_id, Action.WAVE_VIEW)
+    summary = wave_summary(wave_id=wave.pk)
     return render(
         request,
         "backoffice/wave_detail.html",
         {
-            "summary": wave_summary(wave_id=wave.pk),
+            "summary": summary,
             "wave": wave,
             "last_day": last_day_of(wave.closes_at),
             "opened": wave_has_opened(wave=wave),
-            "by_sector": wave_submissions_by_sector(wave=wave),
+            "by_sector": summary.by_sector,
             "open_link": public_url(reverse("surveys:open_start", args=[wave.slug])),
             "upload_form": InvitationUploadForm(),
             "can_change": may(request, Action.WAVE_CHANGE, wave),

@@ -158,11 +158,37 @@ class Response(models.Model):
 
     class Meta:
         ordering = ("pk",)
-        indexes = (models.Index(fields=("wave", "submitted_at"), name="response_wave_submitted"),)
+        indexes = (
+            models.Index(fields=("wave", "submitted_at"), name="response_wave_submitted"),
+            # the few test responses of a wave, counted on the wave page without a scan
+            models.Index(fields=("wave",), condition=models.Q(is_test=True), name="response_test"),
+        )
 
     def __str__(self) -> str:
         state = "submitted" if self.submitted_at else "in progress"
         return f"response {self.pk} to {self.wave.slug} ({state})"
+
+
+class MonitoringSnapshot(models.Model):
+    """The monitoring counts of a wave's submissions up to ``submitted_until``.
+
+    Submitted responses do not change, so the monitoring figures are these stored
+    counts plus the counts of what came after (later submissions and responses in
+    progress), read through the ``(wave, submitted_at)`` index: a page's cost follows
+    the fieldwork since the snapshot, not the size of the wave. Anything that removes,
+    alters or back-dates a submitted response deletes the snapshot (see
+    ``selectors.monitoring``); it is rebuilt at the next reading.
+    """
+
+    wave = models.OneToOneField(
+        Wave, on_delete=models.CASCADE, primary_key=True, related_name="monitoring_snapshot"
+    )
+    submitted_until = models.DateTimeField()
+    counts = models.JSONField()
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"monitoring of {self.wave_id} to {self.submitted_until:%Y-%m-%d %H:%M}"
 
 
 class EmailKind(StrEnum):

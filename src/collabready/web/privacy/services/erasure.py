@@ -54,6 +54,7 @@ def response_erase(
     ``by`` says who asked: ``respondent`` (through their own link) or ``staff``.
     Raises ``Response.DoesNotExist`` when there is no such response.
     """
+    from collabready.web.surveys.selectors.monitoring import monitoring_forget
     from collabready.web.surveys.services.peers import peer_snapshot_refresh
     from collabready.web.surveys.services.release import release_note_erasure
 
@@ -66,6 +67,7 @@ def response_erase(
         AccessThrottle.objects.filter(key=f"resume-email:response:{response_id}").delete()
         release_note_erasure(response=response)  # convenors' figures are withheld
         response.delete()  # links and idempotency records go with it (CASCADE)
+        monitoring_forget(wave_id=wave_id)  # the snapshot may count it
         if invitation_id is not None:
             from collabready.web.surveys.models import Invitation
 

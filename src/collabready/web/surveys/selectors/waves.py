@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from collabready.web.surveys.models import Response, Wave
+from collabready.web.surveys.models import Wave
+from collabready.web.surveys.selectors.monitoring import wave_counts
 
 
 def wave_is_open(*, wave: Wave, now: datetime | None = None) -> bool:
@@ -54,10 +55,13 @@ class WaveSummary:
     started: int
     submitted: int
     is_open: bool
+    #: Submissions by ``Response.sector`` ("(not given)" when blank), in sector order.
+    by_sector: tuple[tuple[str, int], ...] = ()
 
 
 def wave_summaries(*, waves: QuerySet[Wave] | None = None) -> list[WaveSummary]:
-    """Every wave (of ``waves``, if given) with its counts, newest first."""
+    """Every wave (of ``waves``, if given) with its counts, newest first (the response
+    counts from :func:`~collabready.web.surveys.selectors.monitoring.wave_counts`)."""
     rows = Wave.objects.all() if waves is None else waves
     annotated = rows.annotate(
         n_invited=Count("invitations", distinct=True),
@@ -65,43 +69,28 @@ def wave_summaries(*, waves: QuerySet[Wave] | None = None) -> list[WaveSummary]:
             "invitations", filter=Q(invitations__invited_at__isnull=False), distinct=True
         ),
     )
-    started = dict(
-        Response.objects.filter(version__gt=0, is_test=False)
-        .values("wave_id")
-        .annotate(n=Count("pk"))
-        .values_list("wave_id", "n")
-    )
-    submitted = dict(
-        Response.objects.filter(submitted_at__isnull=False, is_test=False)
-        .values("wave_id")
-        .annotate(n=Count("pk"))
-        .values_list("wave_id", "n")
-    )
-    return [
-        WaveSummary(
-            wave=w,
-            invited=w.n_invited,
-            emailed=w.n_emailed,
-            started=started.get(w.pk, 0),
-            submitted=submitted.get(w.pk, 0),
-            is_open=wave_is_open(wave=w),
+    summaries = []
+    for w in annotated:
+        counts = wave_counts(wave=w)
+        summaries.append(
+            WaveSummary(
+                wave=w,
+                invited=w.n_invited,
+                emailed=w.n_emailed,
+                started=counts.started,
+                submitted=counts.submitted,
+                is_open=wave_is_open(wave=w),
+                by_sector=tuple(
+                    (sector or "(not given)", n)
+                    for sector, n in sorted(counts.submitted_by_sector().items())
+                ),
+            )
         )
-        for w in annotated
-    ]
+    return summaries
 
 
 def wave_summary(*, wave_id: int) -> WaveSummary:
-    for summary in wave_summaries():
-        if summary.wave.pk == wave_id:
-            return summary
-    raise Wave.DoesNotExist(f"no wave {wave_id}")
-
-
-def wave_submissions_by_sector(*, wave: Wave) -> list[tuple[str, int]]:
-    rows = (
-        Response.objects.filter(wave=wave, submitted_at__isnull=False, is_test=False)
-        .values("sector")
-        .annotate(n=Count("pk"))
-        .order_by("sector")
-    )
-    return [(r["sector"] or "(not given)", r["n"]) for r in rows]
+    found = wave_summaries(waves=Wave.objects.filter(pk=wave_id))
+    if not found:
+        raise Wave.DoesNotExist(f"no wave {wave_id}")
+    return found[0]

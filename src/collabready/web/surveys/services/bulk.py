@@ -12,6 +12,7 @@ from collabready.analysis.codec import PROFILE_MISSING
 from collabready.instrument import MISSING
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
+from collabready.web.surveys.selectors.monitoring import monitoring_forget
 
 if TYPE_CHECKING:
     import polars as pl
@@ -82,4 +83,5 @@ def responses_bulk_load(*, wave: Wave, responses: pl.DataFrame, synthetic: bool 
     )
     with transaction.atomic():
         created = Response.objects.bulk_create(rows, batch_size=BATCH_ROWS)
+        monitoring_forget(wave_id=wave.pk)  # stored with their own submission time
     return len(created)

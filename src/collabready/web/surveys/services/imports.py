@@ -28,6 +28,7 @@ from collabready.instrument import Instrument
 from collabready.web.audit.services import audit_record
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import ImportBatch, Response, Wave
+from collabready.web.surveys.selectors.monitoring import monitoring_forget
 
 BATCH_ROWS = 5_000
 
@@ -117,6 +118,7 @@ def responses_import(
                 ),
                 batch_size=BATCH_ROWS,
             )
+            monitoring_forget(wave_id=wave.pk)  # stored with their own submission time
             audit_record(
                 "responses.import",
                 actor=actor,
