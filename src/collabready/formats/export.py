@@ -6,9 +6,8 @@ its scores and raking weights, and returns an :class:`ExportTable` whose rows
 the writers (:mod:`.writers`) fetch a chunk at a time with
 :meth:`ExportTable.frame`. Nothing is expanded for the whole wave up front:
 the table holds the matrix's int8 codes, one int8 code array per profile
-question, the score matrix, and the pseudonyms as 8-byte digests (computed once
-when the table is built, every organisation hashed once; formatted as hex a
-chunk at a time).
+question, and the score matrix; the pseudonyms are hashed chunk by chunk
+(every organisation once, see :class:`Pseudonyms`).
 
 **Pseudonymous ids.** ``respondent_id`` and ``organisation_id`` are the first
 16 hex digits (64 bits) of HMAC-SHA256 under ``id_key`` of
@@ -30,6 +29,7 @@ responses (a partial response has none), as the analysis does.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
@@ -61,6 +61,7 @@ __all__ = [
     "ExportExtras",
     "ExportSource",
     "ExportTable",
+    "Pseudonyms",
     "build_export",
     "export_responses",
     "extras_from_frame",
@@ -176,6 +177,53 @@ def pseudonyms(
     return pseudonym_column("id", pseudonym_digests(key, scope, kind, ids)).to_list()
 
 
+class Pseudonyms:
+    """The ``respondent_id`` and ``organisation_id`` columns of an export, a chunk at a time.
+
+    Respondents are hashed chunk by chunk; each known organisation is hashed once,
+    the first time a chunk holds one of its respondents, and its digest kept (8
+    bytes an organisation) for the later chunks. The columns are the same
+    whatever the order the chunks are asked for in; a lock lets a writer build
+    chunks in a thread of its own.
+    """
+
+    def __init__(self, matrix: ResponseMatrix, key: bytes, scope: str) -> None:
+        self._key, self._scope = key, scope
+        self._respondent = np.asarray(matrix.respondent_id, dtype=np.int64)
+        self._known = np.asarray(matrix.verified, dtype=np.bool_)
+        self._organisations, index = np.unique(
+            matrix.organisation[self._known], return_inverse=True
+        )
+        #: each response's organisation, as a position in ``_organisations`` (-1: not known)
+        self._index = np.full(self._known.shape[0], -1, dtype=np.int64)
+        self._index[self._known] = index
+        self._digests = np.zeros((self._organisations.shape[0], PSEUDONYM_BYTES), np.uint8)
+        self._hashed = np.zeros(self._organisations.shape[0], dtype=np.bool_)
+        self._lock = threading.Lock()
+
+    def columns(self, start: int, stop: int) -> tuple[pl.Series, pl.Series]:
+        """``respondent_id`` and ``organisation_id`` of rows ``start:stop``."""
+        rows = slice(start, stop)
+        respondent = pseudonym_digests(self._key, self._scope, "respondent", self._respondent[rows])
+        index = self._index[rows]
+        known = index >= 0
+        organisation = np.zeros((index.shape[0], PSEUDONYM_BYTES), dtype=np.uint8)
+        if known.any():
+            with self._lock:
+                needed = np.unique(index[known])
+                todo = needed[~self._hashed[needed]]
+                if todo.size:
+                    self._digests[todo] = pseudonym_digests(
+                        self._key, self._scope, "organisation", self._organisations[todo]
+                    )
+                    self._hashed[todo] = True
+                organisation[known] = self._digests[index[known]]
+        return (
+            pseudonym_column("respondent_id", respondent),
+            pseudonym_column("organisation_id", organisation, known),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ExportExtras:
     """What an export can hold beyond the matrix, one value per matrix row.
@@ -216,10 +264,7 @@ class ExportTable:
     id_key: bytes
     scope: str
     language: str
-    #: the pseudonyms as digests (:func:`pseudonym_digests`), one row per response;
-    #: ``organisation_digests`` is zero where the organisation is not known
-    respondent_digests: NDArray[np.uint8]
-    organisation_digests: NDArray[np.uint8]
+    pseudonyms: Pseudonyms
     extras: ExportExtras = ExportExtras()
 
     @property
@@ -231,8 +276,7 @@ class ExportTable:
         m = self.matrix
         rows = slice(start, stop)
         cols: list[pl.Series] = [
-            pseudonym_column("respondent_id", self.respondent_digests[rows]),
-            pseudonym_column("organisation_id", self.organisation_digests[rows], m.verified[rows]),
+            *self.pseudonyms.columns(start, stop),
         ]
         positions = {item: j for j, item in enumerate(self.instrument.item_ids)}
         for v in self.variables[2:]:
@@ -295,20 +339,6 @@ def _profile_codes(matrix: ResponseMatrix) -> dict[str, NDArray[np.int8]]:
     return out
 
 
-def _pseudonym_digests(
-    matrix: ResponseMatrix, key: bytes, scope: str
-) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """Each response's respondent and organisation digests; every known organisation
-    is hashed once, however many of its people responded."""
-    respondents = pseudonym_digests(key, scope, "respondent", matrix.respondent_id)
-    organisations = np.zeros_like(respondents)
-    known = np.asarray(matrix.verified, dtype=np.bool_)
-    if known.any():
-        distinct, position = np.unique(matrix.organisation[known], return_inverse=True)
-        organisations[known] = pseudonym_digests(key, scope, "organisation", distinct)[position]
-    return respondents, organisations
-
-
 def build_export(
     matrix: ResponseMatrix,
     *,
@@ -345,7 +375,6 @@ def build_export(
         open_answers=open_answers,
         partial=partial,
     )
-    respondents, organisations = _pseudonym_digests(matrix, id_key, scope)
     return ExportTable(
         matrix.instrument,
         variables,
@@ -356,8 +385,7 @@ def build_export(
         id_key,
         scope,
         language,
-        respondents,
-        organisations,
+        Pseudonyms(matrix, id_key, scope),
         extras,
     )
 
