@@ -158,6 +158,12 @@ def test_parquet_metadata_and_values(table: ExportTable, matrix: ResponseMatrix,
     assert pq.ParquetFile(path).metadata.num_row_groups == 5
     back = pl.read_parquet(path)
     assert back.equals(table.frame(0, table.height))
+    # the pseudonyms (nearly all distinct) are written without a dictionary, the codes with one
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {group.column(j).path_in_schema: group.column(j).encodings for j in range(3)}
+    assert "RLE_DICTIONARY" not in encodings["respondent_id"]
+    assert "RLE_DICTIONARY" not in encodings["organisation_id"]
+    assert "RLE_DICTIONARY" in encodings["sector"]
 
 
 def test_csv_and_xlsx_equal_the_source(table: ExportTable, tmp_path: Path):
@@ -210,6 +216,25 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(cri: Instrument, tmp_path
     # XML turns a lone carriage return into a line feed; the cell is neutralised all the same
     assert [c or "" for c in cells] == [x.replace("\r", "\n") for x in expected]
     assert all(c.data_type != "f" for c in sheet["A"])
+
+
+@dataclass
+class Failing(Texts):
+    """A table whose third chunk cannot be built (chunks are built in a thread)."""
+
+    def frame(self, start: int, stop: int) -> pl.DataFrame:
+        if start >= 4:
+            raise ExportError(f"row {start + 1}: cannot be exported")
+        return super().frame(start, stop)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "xlsx"])
+def test_an_error_building_a_chunk_reaches_the_caller_and_leaves_nothing(
+    cri: Instrument, tmp_path: Path, fmt: str
+):
+    with pytest.raises(ExportError, match="row 5: cannot be exported"):
+        write_export(Failing(cri, ["a"] * 9), tmp_path / f"t.{fmt}", fmt, chunk_rows=2)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_label_fitting():
@@ -298,3 +323,7 @@ def test_the_export_frame_carries_the_pinned_pseudonyms(cri: Instrument):
     assert frame["respondent_id"].to_list()[:3] == PINNED[0][4][:3]
     org = PINNED[1][4]
     assert frame["organisation_id"].to_list() == [org[0], org[1], org[2], org[1], None, org[0]]
+    # organisations are hashed once and kept: the chunks asked for in another order agree
+    again = build_export(from_frame(responses, cri), id_key=b"k" * 32, scope="wave:pin")
+    backwards = pl.concat([again.frame(3, 6), again.frame(0, 3)])
+    assert backwards.equals(pl.concat([frame[3:], frame[:3]]))

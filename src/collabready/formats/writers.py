@@ -21,6 +21,7 @@ nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -271,17 +272,23 @@ def _write_xlsx(table: ExportSource, tmp: Path, rows: int, progress: Progress) -
     sheet = book.create_sheet("responses")
     sheet.append([v.name for v in table.variables])
     done = 0
-    for chunk in _chunks(table, rows, _frame):
-        for offset, row in enumerate(_neutralised(chunk).iter_rows()):
-            for name, cell in zip(chunk.columns, row, strict=True):
-                if isinstance(cell, str) and len(cell) > XLSX_MAX_CELL:
-                    raise ExportError(
-                        f"row {done + offset + 1}, column {name}: {len(cell):,} characters do "
-                        f"not fit an XLSX cell ({XLSX_MAX_CELL:,} at most)"
-                    )
-            sheet.append(row)
-        done += chunk.height
-        progress(chunk.height)
+    try:
+        for chunk in _chunks(table, rows, _frame):
+            for offset, row in enumerate(_neutralised(chunk).iter_rows()):
+                for name, cell in zip(chunk.columns, row, strict=True):
+                    if isinstance(cell, str) and len(cell) > XLSX_MAX_CELL:
+                        raise ExportError(
+                            f"row {done + offset + 1}, column {name}: {len(cell):,} characters "
+                            f"do not fit an XLSX cell ({XLSX_MAX_CELL:,} at most)"
+                        )
+                sheet.append(row)
+            done += chunk.height
+            progress(chunk.height)
+    except BaseException:
+        # end the sheet's stream (its temporary file), or openpyxl complains when it is collected
+        with contextlib.suppress(Exception):
+            sheet.close()
+        raise
     labels = book.create_sheet("variables")
     labels.append(["variable", "label", "values", "missing"])
     for v in table.variables:
