@@ -9,13 +9,12 @@ the table holds the matrix's int8 codes, one int8 code array per profile
 question, and the score matrix; the pseudonyms are hashed chunk by chunk
 (every organisation once, see :class:`Pseudonyms`).
 
-**Pseudonymous ids.** ``respondent_id`` and ``organisation_id`` are the first
-16 hex digits (64 bits) of HMAC-SHA256 under ``id_key`` of
-``"<scope>|respondent|<internal id>"`` (``organisation`` likewise). The same
-key and scope give the same pseudonym in every export of the wave; without the
-key a pseudonym cannot be traced back. A respondent whose organisation is not
-known (an open-link response) has no ``organisation_id``. E-mail addresses and
-names are never read, so they cannot appear.
+**Pseudonymous ids** (:mod:`.pseudonyms`). ``respondent_id`` and
+``organisation_id`` are the first 16 hex digits (64 bits) of HMAC-SHA256 under
+``id_key`` of ``"<scope>|respondent|<internal id>"`` (``organisation``
+likewise). A respondent whose organisation is not known (an open-link
+response) has no ``organisation_id``. E-mail addresses and names are never
+read, so they cannot appear.
 
 **Open answers and partial responses** (``--open-answers``, ``--partial``)
 are not in the matrix: they come beside it as :class:`ExportExtras`, one
@@ -28,8 +27,6 @@ responses (a partial response has none), as the analysis does.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
@@ -46,6 +43,13 @@ from collabready.formats.codebook import (
     Kind,
     Variable,
     export_variables,
+)
+from collabready.formats.pseudonyms import (
+    PSEUDONYM_BYTES,
+    Pseudonyms,
+    pseudonym_column,
+    pseudonym_digests,
+    pseudonyms,
 )
 from collabready.instrument import Instrument
 
@@ -71,12 +75,6 @@ __all__ = [
 ]
 
 MIN_KEY_BYTES: Final = 16
-#: bytes of the HMAC kept in a pseudonym (16 hex digits, 64 bits)
-PSEUDONYM_BYTES: Final = 8
-_SHA256_BYTES: Final = 32
-#: ids hashed into one joined buffer at a time (bounds the temporary bytes objects)
-_HASH_BATCH: Final = 65_536
-_HEX_DIGITS: Final = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 #: digits of the score columns kept (scores are computed in float32: ~7 significant digits)
 SCORE_DECIMALS: Final = 4
 
@@ -101,127 +99,6 @@ class ExportSource(Protocol):
     def language(self) -> str: ...
 
     def frame(self, start: int, stop: int) -> pl.DataFrame: ...
-
-
-def pseudonym_digests(
-    key: bytes, scope: str, kind: str, ids: Sequence[int] | NDArray[np.int64]
-) -> NDArray[np.uint8]:
-    """The first :data:`PSEUDONYM_BYTES` bytes of each id's HMAC-SHA256, one row per id.
-
-    HMAC-SHA256 computed from its two precomputed SHA-256 states (RFC 2104: the
-    key padded and XORed with ``ipad`` and ``opad``, the common prefix
-    ``"<scope>|<kind>|"`` already hashed into the inner state): each id then
-    costs two state copies and one compression each, the same digests as
-    :func:`hmac.new` at about a third of the time of ``hmac.digest`` (which sets
-    the key up again for every message). The ids are hashed a batch at a time into
-    one array, so no Python string is made per id (:func:`pseudonym_column` formats
-    them, vectorised).
-    """
-    block = hashlib.sha256().block_size
-    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-    inner.update(f"{scope}|{kind}|".encode())
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-    inner_copy, outer_copy = inner.copy, outer.copy
-    values = np.asarray(ids, dtype=np.int64)
-    out = np.empty((values.shape[0], PSEUDONYM_BYTES), dtype=np.uint8)
-    for start in range(0, values.shape[0], _HASH_BATCH):
-        digests: list[bytes] = []
-        append = digests.append
-        for i in values[start : start + _HASH_BATCH].tolist():
-            h = inner_copy()
-            h.update(b"%d" % i)
-            o = outer_copy()
-            o.update(h.digest())
-            append(o.digest())
-        full = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, _SHA256_BYTES)
-        out[start : start + full.shape[0]] = full[:, :PSEUDONYM_BYTES]
-    return out
-
-
-def pseudonym_column(
-    name: str, digests: NDArray[np.uint8], valid: NDArray[np.bool_] | None = None
-) -> pl.Series:
-    """Digests from :func:`pseudonym_digests` as a text column of lower-case hex
-    (null where ``valid`` is false), built from one buffer: no Python string per row."""
-    import pyarrow as pa
-
-    n = digests.shape[0]
-    chars = np.empty((n, 2 * PSEUDONYM_BYTES), dtype=np.uint8)
-    chars[:, 0::2] = _HEX_DIGITS[digests >> 4]
-    chars[:, 1::2] = _HEX_DIGITS[digests & 0x0F]
-    offsets = np.arange(0, 2 * PSEUDONYM_BYTES * n + 1, 2 * PSEUDONYM_BYTES, dtype=np.int64)
-    validity = (
-        None
-        if valid is None or valid.all()
-        else pa.py_buffer(np.packbits(np.asarray(valid, dtype=np.bool_), bitorder="little"))
-    )
-    array = pa.Array.from_buffers(
-        pa.large_string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(chars)]
-    )
-    series = pl.from_arrow(array)
-    assert isinstance(series, pl.Series)
-    return series.alias(name)
-
-
-def pseudonyms(
-    key: bytes, scope: str, kind: str, ids: Sequence[int] | NDArray[np.int64]
-) -> list[str]:
-    """The pseudonym of each internal id (see the module docstring).
-
-    >>> import hmac
-    >>> one = pseudonyms(b"k" * 16, "wave:w", "respondent", [7])[0]
-    >>> one == hmac.new(b"k" * 16, b"wave:w|respondent|7", hashlib.sha256).hexdigest()[:16]
-    True
-    """
-    return pseudonym_column("id", pseudonym_digests(key, scope, kind, ids)).to_list()
-
-
-class Pseudonyms:
-    """The ``respondent_id`` and ``organisation_id`` columns of an export, a chunk at a time.
-
-    Respondents are hashed chunk by chunk; each known organisation is hashed once,
-    the first time a chunk holds one of its respondents, and its digest kept (8
-    bytes an organisation) for the later chunks. The columns are the same
-    whatever the order the chunks are asked for in; a lock lets a writer build
-    chunks in a thread of its own.
-    """
-
-    def __init__(self, matrix: ResponseMatrix, key: bytes, scope: str) -> None:
-        self._key, self._scope = key, scope
-        self._respondent = np.asarray(matrix.respondent_id, dtype=np.int64)
-        self._known = np.asarray(matrix.verified, dtype=np.bool_)
-        self._organisations, index = np.unique(
-            matrix.organisation[self._known], return_inverse=True
-        )
-        #: each response's organisation, as a position in ``_organisations`` (-1: not known)
-        self._index = np.full(self._known.shape[0], -1, dtype=np.int64)
-        self._index[self._known] = index
-        self._digests = np.zeros((self._organisations.shape[0], PSEUDONYM_BYTES), np.uint8)
-        self._hashed = np.zeros(self._organisations.shape[0], dtype=np.bool_)
-        self._lock = threading.Lock()
-
-    def columns(self, start: int, stop: int) -> tuple[pl.Series, pl.Series]:
-        """``respondent_id`` and ``organisation_id`` of rows ``start:stop``."""
-        rows = slice(start, stop)
-        respondent = pseudonym_digests(self._key, self._scope, "respondent", self._respondent[rows])
-        index = self._index[rows]
-        known = index >= 0
-        organisation = np.zeros((index.shape[0], PSEUDONYM_BYTES), dtype=np.uint8)
-        if known.any():
-            with self._lock:
-                needed = np.unique(index[known])
-                todo = needed[~self._hashed[needed]]
-                if todo.size:
-                    self._digests[todo] = pseudonym_digests(
-                        self._key, self._scope, "organisation", self._organisations[todo]
-                    )
-                    self._hashed[todo] = True
-                organisation[known] = self._digests[index[known]]
-        return (
-            pseudonym_column("respondent_id", respondent),
-            pseudonym_column("organisation_id", organisation, known),
-        )
 
 
 @dataclass(frozen=True, slots=True)
