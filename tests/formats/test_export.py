@@ -313,6 +313,18 @@ def test_pseudonyms_are_pinned(
     assert reference == expected
 
 
+def test_the_pseudonyms_do_not_depend_on_the_sha256_implementation(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from collabready.formats import pseudonyms as module
+
+    # the default is CPython's own SHA-256 where it is built (its state copies cheaply);
+    # OpenSSL's, through hashlib, must give the same pseudonyms
+    monkeypatch.setattr(module, "_state_sha256", lambda: hashlib.sha256)
+    for key, scope, kind, ids, expected in PINNED:
+        assert pseudonyms(key, scope, kind, ids) == expected
+
+
 def test_the_export_frame_carries_the_pinned_pseudonyms(cri: Instrument):
     responses = generate_wave(respondents=6, seed=5, instrument=cri).responses.with_columns(
         pl.Series("respondent_id", [1, 42, 1_000_000, 5, 6, 7]),
