@@ -1,7 +1,7 @@
 """Exports of a wave of 1,000,000 responses from PostgreSQL: Parquet and SPSS, time and memory.
 
     .venv/bin/python -m benchmarks.bench_export [--responses 1000000]
-        [--formats parquet,sav] [--time-limit 1800]
+        [--formats parquet,sav] [--time-limit 1800] [--compare-src DIR]
 
 Targets: Parquet at most 10 s, SPSS ``.sav`` at most 30 s, peak memory at most
 1.5 GB; the same-run baseline is the time to read the wave into the response
@@ -24,6 +24,12 @@ set-up's:
   --format F -o FILE`` (load, build the export table, write), timed from start
   to exit.
 
+With ``--compare-src DIR`` (the ``src`` folder of another checkout, for example
+``git archive main src | tar -x -C /tmp/main``), each format is also exported by
+that code (``PYTHONPATH=DIR``), on the same database in the same run, and both
+files are read back and compared: the figure to trust on a shared machine,
+where the load moves the absolute times from one run to the next.
+
 The figures are printed, never asserted (tests never assert on time).
 """
 
@@ -35,6 +41,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from benchmarks._util import header
@@ -71,12 +78,14 @@ def set_up(responses: int, res: Resources) -> None:
     connection.close()
 
 
-def run_child(argv: list[str]) -> tuple[float, int, str]:
-    """Run ``argv``; its wall time (s), its peak RSS (MB) and its output."""
+def run_child(argv: list[str], src: str | None = None) -> tuple[float, int, str]:
+    """Run ``argv`` (with ``src`` first on the path, if given); its wall time (s), its
+    peak RSS (MB) and its output."""
+    env = os.environ.copy()
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     t0 = time.perf_counter()
-    child = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
-    )
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     assert child.stdout is not None
     output = child.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(child.pid, 0)
@@ -87,11 +96,31 @@ def run_child(argv: list[str]) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss // 1024, output
 
 
+def same_contents(a: Path, b: Path, fmt: str) -> bool:
+    """Whether two exports hold the same rows, columns and labels."""
+    if fmt == "parquet":
+        import polars as pl
+        import pyarrow.parquet as pq
+
+        meta_a, meta_b = pq.read_schema(a).metadata, pq.read_schema(b).metadata
+        return meta_a == meta_b and pl.read_parquet(a).equals(pl.read_parquet(b))
+    if fmt == "sav":
+        import pyreadstat
+
+        (fa, ma), (fb, mb) = pyreadstat.read_sav(str(a)), pyreadstat.read_sav(str(b))
+        labels = ("column_names_to_labels", "variable_value_labels", "missing_ranges")
+        return fa.equals(fb) and all(getattr(ma, k) == getattr(mb, k) for k in labels)
+    return a.read_bytes() == b.read_bytes()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--formats", default="parquet,sav", help="comma-separated")
     parser.add_argument("--time-limit", type=int, default=1800, help="seconds, then stop")
+    parser.add_argument(
+        "--compare-src", help="the src folder of another checkout, timed in the same run"
+    )
     args = parser.parse_args()
     if not 1_000 <= args.responses <= MAX_RESPONSES:
         parser.error(f"--responses must be 1,000 to {MAX_RESPONSES:,}")
@@ -100,6 +129,8 @@ def main() -> None:
         parser.error(f"--formats: some of {', '.join(FORMATS)}")
     if not 60 <= args.time_limit <= 4 * 3600:
         parser.error("--time-limit must be 60 s to 4 h")
+    if args.compare_src is not None and not (Path(args.compare_src) / "collabready").is_dir():
+        parser.error(f"--compare-src {args.compare_src}: no collabready package in it")
 
     def stop(signum: int, _frame: Any) -> None:
         if signum == signal.SIGALRM:
@@ -129,9 +160,8 @@ def main() -> None:
         print(f"{'format':<8} " + " ".join(f"{c:>10}" for c in columns))
         for fmt in formats:
             target = res.data_dir / f"bench.{fmt}"
-            wall, peak, _ = run_child(
-                [*cli, "export", "--wave", "bench", "--format", fmt, "-o", str(target)]
-            )
+            argv = [*cli, "export", "--wave", "bench", "--format", fmt, "-o", str(target)]
+            wall, peak, _ = run_child(argv)
             size = target.stat().st_size / 1e6
             goal = f"{TARGETS[fmt]:.0f} s" if fmt in TARGETS else "–"
             verdict = "" if fmt not in TARGETS else (" ok" if wall <= TARGETS[fmt] else " OVER")
@@ -141,6 +171,17 @@ def main() -> None:
                 f"{peak:>7,} MB {size:>7.1f} MB{verdict}{memory}",
                 flush=True,
             )
+            if args.compare_src is not None:
+                other = res.data_dir / f"other.{fmt}"
+                argv[-1] = str(other)
+                then, then_peak, _ = run_child(argv, src=args.compare_src)
+                print(
+                    f"  same run, the code in {args.compare_src}: {then:.2f} s, peak "
+                    f"{then_peak:,} MB ({then / wall:.2f}x this code's time); "
+                    f"the two files read back equal: {same_contents(target, other, fmt)}",
+                    flush=True,
+                )
+                other.unlink()
             target.unlink()
     except TimeLimitError as exc:
         print(f"error: {exc}", file=sys.stderr)

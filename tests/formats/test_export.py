@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +158,12 @@ def test_parquet_metadata_and_values(table: ExportTable, matrix: ResponseMatrix,
     assert pq.ParquetFile(path).metadata.num_row_groups == 5
     back = pl.read_parquet(path)
     assert back.equals(table.frame(0, table.height))
+    # the pseudonyms (nearly all distinct) are written without a dictionary, the codes with one
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {group.column(j).path_in_schema: group.column(j).encodings for j in range(3)}
+    assert "RLE_DICTIONARY" not in encodings["respondent_id"]
+    assert "RLE_DICTIONARY" not in encodings["organisation_id"]
+    assert "RLE_DICTIONARY" in encodings["sector"]
 
 
 def test_csv_and_xlsx_equal_the_source(table: ExportTable, tmp_path: Path):
@@ -210,6 +218,25 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(cri: Instrument, tmp_path
     assert all(c.data_type != "f" for c in sheet["A"])
 
 
+@dataclass
+class Failing(Texts):
+    """A table whose third chunk cannot be built (chunks are built in a thread)."""
+
+    def frame(self, start: int, stop: int) -> pl.DataFrame:
+        if start >= 4:
+            raise ExportError(f"row {start + 1}: cannot be exported")
+        return super().frame(start, stop)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "xlsx"])
+def test_an_error_building_a_chunk_reaches_the_caller_and_leaves_nothing(
+    cri: Instrument, tmp_path: Path, fmt: str
+):
+    with pytest.raises(ExportError, match="row 5: cannot be exported"):
+        write_export(Failing(cri, ["a"] * 9), tmp_path / f"t.{fmt}", fmt, chunk_rows=2)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_label_fitting():
     assert fit_chars("x" * 80, 80) == "x" * 80
     assert fit_chars("word " * 30, 80).endswith("…")
@@ -237,3 +264,78 @@ def test_codebook_renders(cri: Instrument):
     data = json.loads(render_codebook(cri, ".json"))
     assert data["instrument"] == {"id": "cri", "version": "1.1.0", "title": cri.title.get()}
     assert any("at least 4 of 6 blocks" in r for r in data["scoring_rules"])
+
+
+#: Pseudonyms of fixed inputs, pinned as literals (computed with ``hmac.new`` when the
+#: export was first written): a speed-up of the hashing must give these same bytes.
+PINNED = [
+    (
+        b"k" * 32,
+        "wave:pin",
+        "respondent",
+        [1, 42, 1_000_000, -3, 9_223_372_036_854_775_807],
+        [
+            "576bddbdf8e2511b",
+            "f2aee24ecd8a5b54",
+            "5c6736cc5452896b",
+            "c716237dbc6d4134",
+            "d7d8fc31b27a1c42",
+        ],
+    ),
+    (
+        b"k" * 32,
+        "wave:pin",
+        "organisation",
+        [0, 7, 695_081],
+        ["721ff4d1a7717fe4", "a920cc38acb7b110", "7523949bf002ee3f"],
+    ),
+    # a key longer than SHA-256's block (hashed first, RFC 2104), with bytes above 0x7f
+    (bytes(range(100)), "", "respondent", [1, 2], ["9384761ae580a349", "5244e98f99e00438"]),
+    (
+        bytes(range(200, 256)) + b"\0" * 8,
+        "wave:café",
+        "organisation",
+        [12345],
+        ["8aec0713bcbb2ec4"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "scope", "kind", "ids", "expected"), PINNED)
+def test_pseudonyms_are_pinned(
+    key: bytes, scope: str, kind: str, ids: list[int], expected: list[str]
+):
+    assert pseudonyms(key, scope, kind, ids) == expected
+    assert pseudonyms(key, scope, kind, np.array(ids, dtype=np.int64)) == expected
+    reference = [
+        hmac.new(key, f"{scope}|{kind}|{i}".encode(), hashlib.sha256).hexdigest()[:16] for i in ids
+    ]
+    assert reference == expected
+
+
+def test_the_pseudonyms_do_not_depend_on_the_sha256_implementation(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from collabready.formats import pseudonyms as module
+
+    # the default is CPython's own SHA-256 where it is built (its state copies cheaply);
+    # OpenSSL's, through hashlib, must give the same pseudonyms
+    monkeypatch.setattr(module, "_state_sha256", lambda: hashlib.sha256)
+    for key, scope, kind, ids, expected in PINNED:
+        assert pseudonyms(key, scope, kind, ids) == expected
+
+
+def test_the_export_frame_carries_the_pinned_pseudonyms(cri: Instrument):
+    responses = generate_wave(respondents=6, seed=5, instrument=cri).responses.with_columns(
+        pl.Series("respondent_id", [1, 42, 1_000_000, 5, 6, 7]),
+        pl.Series("organisation_id", [0, 7, 695_081, 7, None, 0]),
+    )
+    exported = build_export(from_frame(responses, cri), id_key=b"k" * 32, scope="wave:pin")
+    frame = pl.concat([exported.frame(0, 4), exported.frame(4, 6)])
+    assert frame["respondent_id"].to_list()[:3] == PINNED[0][4][:3]
+    org = PINNED[1][4]
+    assert frame["organisation_id"].to_list() == [org[0], org[1], org[2], org[1], None, org[0]]
+    # organisations are hashed once and kept: the chunks asked for in another order agree
+    again = build_export(from_frame(responses, cri), id_key=b"k" * 32, scope="wave:pin")
+    backwards = pl.concat([again.frame(3, 6), again.frame(0, 3)])
+    assert backwards.equals(pl.concat([frame[3:], frame[:3]]))

@@ -6,15 +6,15 @@ its scores and raking weights, and returns an :class:`ExportTable` whose rows
 the writers (:mod:`.writers`) fetch a chunk at a time with
 :meth:`ExportTable.frame`. Nothing is expanded for the whole wave up front:
 the table holds the matrix's int8 codes, one int8 code array per profile
-question, and the score matrix; ids are computed chunk by chunk.
+question, and the score matrix; the pseudonyms are hashed chunk by chunk
+(every organisation once, see :class:`Pseudonyms`).
 
-**Pseudonymous ids.** ``respondent_id`` and ``organisation_id`` are the first
-16 hex digits (64 bits) of HMAC-SHA256 under ``id_key`` of
-``"<scope>|respondent|<internal id>"`` (``organisation`` likewise). The same
-key and scope give the same pseudonym in every export of the wave; without the
-key a pseudonym cannot be traced back. A respondent whose organisation is not
-known (an open-link response) has no ``organisation_id``. E-mail addresses and
-names are never read, so they cannot appear.
+**Pseudonymous ids** (:mod:`.pseudonyms`). ``respondent_id`` and
+``organisation_id`` are the first 16 hex digits (64 bits) of HMAC-SHA256 under
+``id_key`` of ``"<scope>|respondent|<internal id>"`` (``organisation``
+likewise). A respondent whose organisation is not known (an open-link
+response) has no ``organisation_id``. E-mail addresses and names are never
+read, so they cannot appear.
 
 **Open answers and partial responses** (``--open-answers``, ``--partial``)
 are not in the matrix: they come beside it as :class:`ExportExtras`, one
@@ -27,7 +27,6 @@ responses (a partial response has none), as the analysis does.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
@@ -45,6 +44,13 @@ from collabready.formats.codebook import (
     Variable,
     export_variables,
 )
+from collabready.formats.pseudonyms import (
+    PSEUDONYM_BYTES,
+    Pseudonyms,
+    pseudonym_column,
+    pseudonym_digests,
+    pseudonyms,
+)
 from collabready.instrument import Instrument
 
 if TYPE_CHECKING:
@@ -54,13 +60,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_KEY_BYTES",
+    "PSEUDONYM_BYTES",
     "ExportError",
     "ExportExtras",
     "ExportSource",
     "ExportTable",
+    "Pseudonyms",
     "build_export",
     "export_responses",
     "extras_from_frame",
+    "pseudonym_column",
+    "pseudonym_digests",
     "pseudonyms",
 ]
 
@@ -89,36 +99,6 @@ class ExportSource(Protocol):
     def language(self) -> str: ...
 
     def frame(self, start: int, stop: int) -> pl.DataFrame: ...
-
-
-def pseudonyms(
-    key: bytes, scope: str, kind: str, ids: Sequence[int] | NDArray[np.int64]
-) -> list[str]:
-    """The pseudonym of each internal id (see the module docstring).
-
-    HMAC-SHA256 computed from its two precomputed SHA-256 states (RFC 2104: the
-    key padded and XORed with ``ipad`` and ``opad``, the common prefix already
-    hashed into the inner state), each id then costing two state copies: the
-    same digests as :func:`hmac.new`, at less than half the time.
-
-    >>> import hmac
-    >>> one = pseudonyms(b"k" * 16, "wave:w", "respondent", [7])[0]
-    >>> one == hmac.new(b"k" * 16, b"wave:w|respondent|7", hashlib.sha256).hexdigest()[:16]
-    True
-    """
-    block = hashlib.sha256().block_size
-    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-    inner.update(f"{scope}|{kind}|".encode())
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-    out: list[str] = []
-    for i in ids:
-        h = inner.copy()
-        h.update(str(int(i)).encode())
-        o = outer.copy()
-        o.update(h.digest())
-        out.append(o.hexdigest()[:16])
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +141,7 @@ class ExportTable:
     id_key: bytes
     scope: str
     language: str
+    pseudonyms: Pseudonyms
     extras: ExportExtras = ExportExtras()
 
     @property
@@ -171,21 +152,8 @@ class ExportTable:
         """Rows ``start:stop`` as a polars frame, one column per variable in order."""
         m = self.matrix
         rows = slice(start, stop)
-        distinct, position = np.unique(m.organisation[rows], return_inverse=True)
-        names = pseudonyms(self.id_key, self.scope, "organisation", distinct)
-        organisation = [names[j] for j in position.tolist()]
-        known = m.verified[rows]
         cols: list[pl.Series] = [
-            pl.Series(
-                "respondent_id",
-                pseudonyms(self.id_key, self.scope, "respondent", m.respondent_id[rows]),
-                dtype=pl.Utf8,
-            ),
-            pl.Series(
-                "organisation_id",
-                [o if k else None for o, k in zip(organisation, known, strict=True)],
-                dtype=pl.Utf8,
-            ),
+            *self.pseudonyms.columns(start, stop),
         ]
         positions = {item: j for j, item in enumerate(self.instrument.item_ids)}
         for v in self.variables[2:]:
@@ -294,6 +262,7 @@ def build_export(
         id_key,
         scope,
         language,
+        Pseudonyms(matrix, id_key, scope),
         extras,
     )
 

@@ -21,10 +21,12 @@ nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
@@ -50,8 +52,10 @@ CHUNK_ROWS: Final = 50_000
 #: XLSX: rows per sheet (with the header) and characters per cell
 XLSX_MAX_ROWS: Final = 1_048_576
 XLSX_MAX_CELL: Final = 32_767
+_ID_COLUMNS: Final = frozenset({"respondent_id", "organisation_id"})
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 def check_export_output(path: Path, fmt: str) -> None:
@@ -66,9 +70,32 @@ def check_export_output(path: Path, fmt: str) -> None:
         raise InputFileError(f"{path}: is a directory, not a file")
 
 
-def _chunks(table: ExportSource, rows: int) -> Iterator[pl.DataFrame]:
-    for start in range(0, table.height, rows):
-        yield table.frame(start, min(start + rows, table.height))
+def _frame(chunk: pl.DataFrame) -> pl.DataFrame:
+    return chunk
+
+
+def _chunks(table: ExportSource, rows: int, make: Callable[[pl.DataFrame], T]) -> Iterator[T]:
+    """The table's rows a chunk at a time, each passed through ``make``.
+
+    The next chunk is built in a thread while the caller writes the current one:
+    building a chunk (the pseudonyms' hashing, in Python) then overlaps with the
+    writing, which pyarrow and polars do in native code without holding the GIL.
+    At most three chunks are in memory at once.
+    """
+
+    def build(start: int) -> T:
+        return make(table.frame(start, min(start + rows, table.height)))
+
+    starts = range(0, table.height, rows)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-chunks") as pool:
+        ahead: Future[T] | None = None
+        for start in starts:
+            following = pool.submit(build, start)
+            if ahead is not None:
+                yield ahead.result()
+            ahead = following
+        if ahead is not None:
+            yield ahead.result()
 
 
 def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
@@ -206,15 +233,21 @@ def _write_parquet(table: ExportSource, tmp: Path, rows: int, progress: Progress
 
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
+
+    def to_arrow(chunk: pl.DataFrame) -> pa.Table:
+        return chunk.to_arrow(compat_level=pl.CompatLevel.oldest())
+
     try:
-        for chunk in _chunks(table, rows):
-            arrow = chunk.to_arrow(compat_level=pl.CompatLevel.oldest())
+        for arrow in _chunks(table, rows, to_arrow):
             if schema is None:
                 schema = arrow.schema.with_metadata(_parquet_metadata(table))
-                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                # the pseudonyms are all distinct (respondents) or nearly so: a dictionary
+                # would only be built and thrown away; the coded columns keep theirs
+                coded = [name for name in schema.names if name not in _ID_COLUMNS]
+                writer = pq.ParquetWriter(tmp, schema, compression="zstd", use_dictionary=coded)
             assert writer is not None
             writer.write_table(arrow.cast(schema))
-            progress(chunk.height)
+            progress(arrow.num_rows)
     finally:
         if writer is not None:
             writer.close()
@@ -222,7 +255,7 @@ def _write_parquet(table: ExportSource, tmp: Path, rows: int, progress: Progress
 
 def _write_csv(table: ExportSource, tmp: Path, rows: int, progress: Progress) -> None:
     with tmp.open("wb") as handle:
-        for n, chunk in enumerate(_chunks(table, rows)):
+        for n, chunk in enumerate(_chunks(table, rows, _frame)):
             _neutralised(chunk).write_csv(handle, include_header=n == 0)
             progress(chunk.height)
 
@@ -239,17 +272,23 @@ def _write_xlsx(table: ExportSource, tmp: Path, rows: int, progress: Progress) -
     sheet = book.create_sheet("responses")
     sheet.append([v.name for v in table.variables])
     done = 0
-    for chunk in _chunks(table, rows):
-        for offset, row in enumerate(_neutralised(chunk).iter_rows()):
-            for name, cell in zip(chunk.columns, row, strict=True):
-                if isinstance(cell, str) and len(cell) > XLSX_MAX_CELL:
-                    raise ExportError(
-                        f"row {done + offset + 1}, column {name}: {len(cell):,} characters do "
-                        f"not fit an XLSX cell ({XLSX_MAX_CELL:,} at most)"
-                    )
-            sheet.append(row)
-        done += chunk.height
-        progress(chunk.height)
+    try:
+        for chunk in _chunks(table, rows, _frame):
+            for offset, row in enumerate(_neutralised(chunk).iter_rows()):
+                for name, cell in zip(chunk.columns, row, strict=True):
+                    if isinstance(cell, str) and len(cell) > XLSX_MAX_CELL:
+                        raise ExportError(
+                            f"row {done + offset + 1}, column {name}: {len(cell):,} characters "
+                            f"do not fit an XLSX cell ({XLSX_MAX_CELL:,} at most)"
+                        )
+                sheet.append(row)
+            done += chunk.height
+            progress(chunk.height)
+    except BaseException:
+        # end the sheet's stream (its temporary file), or openpyxl complains when it is collected
+        with contextlib.suppress(Exception):
+            sheet.close()
+        raise
     labels = book.create_sheet("variables")
     labels.append(["variable", "label", "values", "missing"])
     for v in table.variables:
