@@ -9,7 +9,7 @@ or, when no attempts are left, failed with a message that says why.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import F
 from django.utils import timezone
@@ -19,21 +19,24 @@ from collabready.web.reports.models import ExportJob, ReportJob
 RESTARTED_STEP = "Restarted after the worker stopped"
 
 
-def _job_model(task_path: str) -> type[ReportJob | ExportJob] | None:
-    from collabready.web.reports.tasks import run_export_job, run_report_job
+#: The tasks that run a job, by module path: the job's id is their first argument.
+_JOB_TASKS: dict[str, type[ReportJob | ExportJob]] = {}
 
-    models: dict[str, type[ReportJob | ExportJob]] = {
-        run_report_job.module_path: ReportJob,
-        run_export_job.module_path: ExportJob,
-    }
-    return models.get(task_path)
+T = TypeVar("T")
+
+
+def job_task(task: T, model: type[ReportJob | ExportJob]) -> T:
+    """Declare that ``task`` runs a job of ``model`` (the job's id first), so the job
+    row follows the task when its worker stops. Returns the task."""
+    _JOB_TASKS[task.module_path] = model  # type: ignore[attr-defined]
+    return task
 
 
 def job_follow_task(
     *, task_path: str, args: list[Any], attempt: int, final: bool, **_: Any
 ) -> None:
     """Receiver of ``task_requeued``: put the job row in step with its task."""
-    model = _job_model(task_path)
+    model = _JOB_TASKS.get(task_path)
     if model is None or not args:
         return
     unfinished = model.objects.filter(

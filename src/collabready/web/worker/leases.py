@@ -25,6 +25,7 @@ run on do not matter.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +33,7 @@ from traceback import format_exception
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import models, transaction
 from django.db.models.functions import Now
 from django.dispatch import Signal
@@ -263,6 +265,9 @@ def _take_back(
         reason,
         "marked failed, no attempts left" if final else "queued again",
     )
+    with contextlib.suppress(ImportError, SuspiciousOperation):
+        # import the task's module: it declares what the task's own rows are (a job)
+        result.task  # noqa: B018
     task_requeued.send(
         sender=DBTaskResult,
         task_path=result.task_path,
