@@ -86,13 +86,21 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
         "COLLABREADY_REPORTS_DIR": str(tmp_path / "reports"),
         "COLLABREADY_DATA_DIR": str(tmp_path / "data"),
         "PYTHONPATH": str(ROOT),
-        # a short lease so the tests need not wait minutes; still three heartbeats
-        "COLLABREADY_TASK_LEASE_SECONDS": "8",
+        # a short lease so the tests need not wait minutes, long enough that a worker
+        # starved of CPU on a loaded machine still stamps it in time
+        "COLLABREADY_TASK_LEASE_SECONDS": "20",
         "COLLABREADY_TASK_HEARTBEAT_SECONDS": "2",
     }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres", marks=[pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+        ),
+    ]
+)
 def task_db(request: pytest.FixtureRequest, tmp_path: Path) -> TaskDb:
     if request.param == "sqlite":
         if _on_postgres():
@@ -107,7 +115,6 @@ def task_db(request: pytest.FixtureRequest, tmp_path: Path) -> TaskDb:
             check=True,
         )
     else:
-        request.getfixturevalue("transactional_db")
         s = connection.settings_dict
         env = _env(tmp_path, f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}")
     return TaskDb(env=env, folder=tmp_path)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
 import threading
 import time
+from types import FrameType
 from typing import Any
 
 from django.db import close_old_connections, connections
@@ -70,6 +72,23 @@ class LeasedWorker(Worker):
         super().__init__(**options)
         self.lease = lease
         self._last_recovery = float("-inf")
+        self._wake = threading.Event()
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT: stop after the current task, or at once when idle; a second
+        one stops the current task too (it goes straight back to the queue).
+
+        Unlike django-tasks-db's, the first signal never exits in the middle of the
+        loop's own transactions (a claim, a recovery): it only ends the loop."""
+        if not self.running:
+            super().shutdown(signum, frame)  # the second signal: exits
+            return
+        logger.warning(
+            "Received %s - shutting down gracefully... (press Ctrl+C again to force)",
+            signal.strsignal(signum),
+        )
+        self.running = False
+        self._wake.set()
 
     def recover(self) -> list[Any]:
         """Take back expired tasks (at most once a heartbeat interval)."""
@@ -98,7 +117,7 @@ class LeasedWorker(Worker):
             self.lease.max_attempts,
         )
         if self.startup_delay and self.interval:
-            time.sleep(random.random())  # noqa: S311 (no thundering herd)
+            self._wake.wait(random.random())  # noqa: S311 (no thundering herd)
 
         while self.running:
             close_old_connections()
@@ -133,7 +152,7 @@ class LeasedWorker(Worker):
                 return
             close_old_connections()
             if self.running and claim is None:
-                time.sleep(self.interval)
+                self._wake.wait(self.interval)
 
     def run_claimed(self, claim: Claim) -> None:
         """Run a claimed task with its heartbeat; record the result only if still held."""
