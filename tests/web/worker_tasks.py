@@ -1,7 +1,7 @@
 """Tasks for the worker tests, run by real ``collabready worker`` processes.
 
-- :func:`record_run` and :func:`log_run` record which process ran them (in a table of
-  their own, or as a line appended to a file, which works on any database);
+- :func:`log_run` records which process ran it, as a line appended to a file (which
+  works whatever the database);
 - :func:`gated_report_job` runs a real report job (``report_job_run``) and, on its
   first attempt, holds at the "render" step until the test creates the file
   ``<gate dir>/open``: a worker can be killed (or stopped) in the middle of a report
@@ -14,23 +14,11 @@ import os
 import time
 from pathlib import Path
 
-from django.db import connection
 from django.templatetags.static import static
 from django_tasks import task
 
-RUNS_TABLE = "worker_test_runs"
 #: Generous bound on the gate (never reached when the test goes as planned).
 GATE_WAIT_SECONDS = 600
-
-
-@task()
-def record_run(n: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {RUNS_TABLE} (n, pid) VALUES (%s, %s)",
-            [n, os.getpid()],
-        )
-    time.sleep(0.1)
 
 
 def append_line(path: Path, line: str) -> None:
