@@ -193,8 +193,9 @@ def release(claim: Claim, *, reason: str) -> bool:
         )
         if held is None or not _holds(claim).exists():
             return False
-        _take_back(held, _holds(claim).get(), max_attempts=claim.attempt + 1, reason=reason)
-    return True
+        return _take_back(
+            held, _holds(claim), _holds(claim).get(), max_attempts=claim.attempt + 1, reason=reason
+        )
 
 
 def recover_expired(
@@ -223,23 +224,40 @@ def recover_expired(
             lease = TaskLease.objects.using(using).filter(task_id=result.pk).first()
             if lease is None:  # claimed without a lease: this was its first attempt
                 lease = TaskLease.objects.using(using).create(
-                    task=result, attempt=1, worker_id="", heartbeat_at=Now()
+                    task=result, attempt=1, worker_id="", heartbeat_at=result.started_at
                 )
-            _take_back(
+            # only if still unstamped: a heartbeat that lands now keeps the task its worker's
+            still_stale = TaskLease.objects.filter(
+                pk=lease.pk, attempt=lease.attempt, heartbeat_at__lt=cutoff
+            )
+            if _take_back(
                 result,
+                still_stale,
                 lease,
                 max_attempts=max_attempts,
                 reason=f"no heartbeat from worker {lease.worker_id or '(unknown)'} "
                 f"for {lease_seconds:g} s",
-            )
-            taken.append(result.pk)
+            ):
+                taken.append(result.pk)
     return taken
 
 
 def _take_back(
-    result: DBTaskResult[Any, Any], lease: TaskLease, *, max_attempts: int, reason: str
-) -> None:
-    """Queue ``result`` again, or fail it after ``max_attempts``; tell its owner."""
+    result: DBTaskResult[Any, Any],
+    condition: models.QuerySet[TaskLease],
+    lease: TaskLease,
+    *,
+    max_attempts: int,
+    reason: str,
+) -> bool:
+    """Queue ``result`` again, or fail it after ``max_attempts``, and tell its owner;
+    first release its lease, if ``condition`` (the lease as it must still be) holds.
+    Called with the task's row locked."""
+    released = condition.update(
+        worker_id="", heartbeat_at=Now(), recoveries=models.F("recoveries") + 1
+    )
+    if not released:
+        return False
     final = lease.attempt >= max_attempts
     rows = DBTaskResult.objects.filter(pk=result.pk)
     if final:
@@ -254,9 +272,6 @@ def _take_back(
         )
     else:
         rows.update(status=TaskResultStatus.READY)
-    TaskLease.objects.filter(pk=lease.pk).update(
-        worker_id="", heartbeat_at=Now(), recoveries=models.F("recoveries") + 1
-    )
     logger.warning(
         "task %s (%s): attempt %s stopped (%s); %s",
         result.pk,
@@ -276,3 +291,4 @@ def _take_back(
         attempt=lease.attempt,
         final=final,
     )
+    return True
