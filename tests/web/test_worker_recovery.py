@@ -257,6 +257,36 @@ def test_a_worker_presumed_dead_that_comes_back_cannot_overwrite_the_result(
 
 
 @pytest.mark.slow
+def test_a_second_sigterm_stops_the_task_and_puts_it_straight_back_in_the_queue(
+    task_db: TaskDb, tmp_path: Path, started: list[subprocess.Popen[str]]
+) -> None:
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    made = task_db.harness("report", str(gate))
+    # a lease far longer than the test: only the forced stop can give the task back
+    worker = task_db.worker("w0", "--interval", "0.2", COLLABREADY_TASK_LEASE_SECONDS="3600")
+    started.append(worker)
+    _wait(lambda: _lines(gate / "runs.log"), "the worker to start the report")
+    worker.send_signal(signal.SIGTERM)  # the first: finish the task first (it is held)
+    _wait(lambda: "shutting down gracefully" in task_db.log("w0"), "the first SIGTERM")
+    assert worker.poll() is None
+    worker.send_signal(signal.SIGTERM)  # the second: stop it now
+    assert worker.wait(timeout=DEADLINE) == 1
+
+    state = task_db.harness("state", str(made["job"]))
+    [result] = state["tasks"]
+    assert result["status"] == "READY"  # back in the queue, for the next worker
+    assert state["leases"][made["task"]] == {"attempt": 1, "worker_id": "", "recoveries": 1}
+    row = state["job"]
+    assert (row["status"], row["restarts"], row["step"]) == (
+        "queued",
+        1,
+        "Restarted after the worker stopped",
+    )
+    assert "worker w0 was stopped" in task_db.log("w0")
+
+
+@pytest.mark.slow
 def test_two_workers_never_both_run_one_task(
     task_db: TaskDb, tmp_path: Path, started: list[subprocess.Popen[str]]
 ) -> None:
