@@ -269,64 +269,6 @@ def test_serve_production_runs_gunicorn_on_postgres(tmp_path: Path, instrument: 
     assert all(line.startswith("{") for line in err.splitlines() if line.strip()), err[:2000]
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_run_every_task_exactly_once(tmp_path: Path) -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    from tests.web.worker_tasks import RUNS_TABLE, record_run
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {RUNS_TABLE}")
-        cursor.execute(f"CREATE TABLE {RUNS_TABLE} (n integer NOT NULL, pid integer NOT NULL)")
-    try:
-        tasks = 60
-        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-            for n in range(tasks):
-                record_run.enqueue(n)
-        env = _env(
-            tmp_path,
-            DJANGO_SETTINGS_MODULE="collabready.web.settings.test",
-            COLLABREADY_TEST_DATABASE_URL=_database_url(),
-            COLLABREADY_TASK_BACKEND="database",
-            PYTHONPATH=str(ROOT),
-        )
-        workers = [
-            subprocess.Popen(
-                [
-                    BIN / "collabready",
-                    "worker",
-                    "--batch",
-                    "--interval",
-                    "0",
-                    "--worker-id",
-                    f"w{i}",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for i in range(2)
-        ]
-        outputs = [w.communicate(timeout=300)[0] for w in workers]
-        assert [w.returncode for w in workers] == [0, 0], outputs
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT n, pid FROM {RUNS_TABLE}")
-            runs = cursor.fetchall()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {RUNS_TABLE}")
-    assert sorted(n for n, _ in runs) == list(range(tasks))  # every task, once
-    assert len({pid for _, pid in runs}) == 2  # both workers took some
-    results = list(DBTaskResult.objects.all())
-    assert len(results) == tasks
-    assert {r.status for r in results} == {"SUCCESSFUL"}
-    assert all(len(r.worker_ids) == 1 for r in results)
-    assert {r.worker_ids[0] for r in results} == {"w0", "w1"}
-
-
 def test_static_files_are_collected_again_only_when_a_source_changed(tmp_path: Path) -> None:
     from collabready.commands.serve import static_up_to_date
 

@@ -10,8 +10,10 @@ and without tokens (``collabready.web.logs``). Without ``--production`` it runs
 Django's development server on the development settings.
 
 ``worker`` runs the background tasks queued in the database (django-tasks-db's
-``db_worker``): any number of them, on any number of machines; each task is
-claimed by exactly one worker (``SELECT ... FOR UPDATE SKIP LOCKED``).
+worker loop, with leases: ``collabready.web.worker``): any number of them, on any
+number of machines; each task is claimed by exactly one worker (``SELECT ... FOR
+UPDATE SKIP LOCKED``), and a task whose worker was killed goes back to the queue
+once its lease runs out.
 """
 
 from __future__ import annotations
@@ -196,7 +198,6 @@ def worker(
     """Run the background tasks queued in the database (reports; e-mails and exports next)."""
     _settings(production=production)
     from django.conf import settings
-    from django.core.management import call_command
 
     default = settings.TASKS["default"]
     backend = default.get("BACKEND") if isinstance(default, dict) else None
@@ -205,12 +206,49 @@ def worker(
             f"the task backend is {backend}, which runs tasks inside the web process: "
             "set COLLABREADY_TASK_BACKEND=database (the production default) for a worker"
         )
-    options: dict[str, Any] = {"interval": interval, "batch": batch, "startup_delay": not batch}
-    if max_tasks is not None:
-        options["max_tasks"] = max_tasks
-    if worker_id is not None:
-        options["worker_id"] = worker_id
-    call_command("db_worker", **options)
+    from django.utils.crypto import get_random_string
+
+    from collabready.web.worker.leases import LeaseSettings, lease_problems
+    from collabready.web.worker.runner import LeasedWorker
+
+    if worker_id is not None and not 0 < len(worker_id) <= 64:
+        raise UserError(f"--worker-id has {len(worker_id)} characters: use 1 to 64")
+    lease = LeaseSettings.from_settings()
+    problems = lease_problems(
+        lease_seconds=lease.lease_seconds,
+        heartbeat_seconds=lease.heartbeat_seconds,
+        max_attempts=lease.max_attempts,
+    )
+    if problems:
+        raise UserError("cannot start the worker: " + "; ".join(problems))
+    _worker_logging()
+    runner = LeasedWorker(
+        lease=lease,
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=not batch,
+        max_tasks=max_tasks,
+        worker_id=worker_id or get_random_string(32),
+        excluded_queue_names=[],
+    )
+    runner.configure_signals()
+    runner.run()
+
+
+def _worker_logging() -> None:
+    """The worker's own lines (claims, recoveries, lost leases) reach standard error
+    through the app's logging config; give them a handler if it has none (as
+    django-tasks-db's ``db_worker`` does)."""
+    import logging
+
+    for name in ("django_tasks_db", "django_tasks", "collabready.web.worker"):
+        log = logging.getLogger(name)
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.INFO)
+        if not log.hasHandlers():
+            log.addHandler(logging.StreamHandler(sys.stderr))
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,14 @@ from django.utils.crypto import salted_hmac
 from collabready.errors import UserError
 from collabready.formats.export import MIN_KEY_BYTES, export_responses
 from collabready.formats.writers import write_export
-from collabready.web.reports.jobs import job_update, reports_dir
+from collabready.web.reports.jobs import (
+    JobSupersededError,
+    job_claim,
+    job_file_name,
+    job_remove_earlier_files,
+    job_write,
+    reports_dir,
+)
 from collabready.web.reports.models import ExportJob, ReportJob
 from collabready.web.reports.selectors import wave_margins
 from collabready.web.surveys.models import Wave
@@ -49,24 +56,20 @@ def export_id_key(*, wave: Wave) -> bytes:
     return salted_hmac("collabready.export.ids", wave.slug, algorithm="sha256").digest()
 
 
-def _update(job_id: int, *, only_status: str | None = None, **fields: object) -> int:
-    return job_update(ExportJob, job_id, only_status=only_status, **fields)
-
-
 def export_job_run(job_id: int) -> None:
     """Write the export of job ``job_id``: progress, then the file or the error."""
-    claimed = _update(
-        job_id,
-        only_status=ReportJob.Status.QUEUED,
-        status=ReportJob.Status.RUNNING,
-        started_at=timezone.now(),
-        step="Loading the responses",
-        progress=5,
+    attempt = job_claim(
+        ExportJob, job_id, started_at=timezone.now(), step="Loading the responses", progress=5
     )
-    if not claimed:  # already run, or gone
+    if attempt is None:  # already run, or gone
         return
     job = ExportJob.objects.select_related("wave").get(pk=job_id)
-    target = reports_dir() / f"export-{job_id}.{job.format}"
+    job_remove_earlier_files("export", job_id, attempt, job.format)
+    target = reports_dir() / job_file_name("export", job_id, attempt, job.format)
+
+    def _update(**fields: object) -> None:
+        job_write(ExportJob, job_id, attempt, **fields)
+
     try:
         data = wave_export_data(wave=job.wave, partial=job.partial, open_answers=job.open_answers)
         if len(data.matrix) == 0:
@@ -81,7 +84,7 @@ def export_job_run(job_id: int) -> None:
                 )
             margins = stored.frame
         if job.scores or job.weights:
-            _update(job_id, step="Scoring and weighting", progress=20)
+            _update(step="Scoring and weighting", progress=20)
         table = export_responses(
             data.matrix,
             id_key=export_id_key(wave=job.wave),
@@ -97,17 +100,16 @@ def export_job_run(job_id: int) -> None:
         del data
         total = max(table.height, 1)
         written = 0
-        _update(job_id, step="Writing the file", progress=_WRITE_FROM)
+        _update(step="Writing the file", progress=_WRITE_FROM)
 
         def advance(rows: int) -> None:
             nonlocal written
             written += rows
             share = (_WRITE_TO - _WRITE_FROM) * written // total
-            _update(job_id, progress=min(_WRITE_TO, _WRITE_FROM + share))
+            _update(progress=min(_WRITE_TO, _WRITE_FROM + share))
 
         write_export(table, target, job.format, progress=advance)
         _update(
-            job_id,
             status=ReportJob.Status.SUCCEEDED,
             step="Finished",
             progress=100,
@@ -115,6 +117,14 @@ def export_job_run(job_id: int) -> None:
             file_name=target.name,
             size_bytes=target.stat().st_size,
             finished_at=timezone.now(),
+        )
+    except JobSupersededError:
+        target.unlink(missing_ok=True)
+        logger.warning(
+            "export job %s: attempt %s was superseded (queued again after its worker was "
+            "presumed stopped); its work is discarded",
+            job_id,
+            attempt,
         )
     except Exception as exc:
         target.unlink(missing_ok=True)
@@ -126,6 +136,4 @@ def export_job_run(job_id: int) -> None:
         )
         logger.exception("export job %s failed: %s", job_id, message)
         with contextlib.suppress(Exception):
-            _update(
-                job_id, status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()
-            )
+            _update(status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now())

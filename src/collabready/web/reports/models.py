@@ -72,6 +72,11 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Attempts at generating it (the fencing token: a worker writes to the row only for
+    #: its own attempt, so one that was presumed dead and comes back changes nothing).
+    attempt = models.PositiveIntegerField(default=0)
+    #: Times it was started again because the worker running it stopped (killed, lost).
+    restarts = models.PositiveIntegerField(default=0)
     #: A convenor's report: built from the submissions up to the wave's release at
     #: this moment (``surveys.services.release``). Convenors see only such reports.
     release_cutoff = models.DateTimeField(null=True, blank=True)
@@ -131,6 +136,11 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Attempts at generating it (the fencing token: a worker writes to the row only for
+    #: its own attempt, so one that was presumed dead and comes back changes nothing).
+    attempt = models.PositiveIntegerField(default=0)
+    #: Times it was started again because the worker running it stopped (killed, lost).
+    restarts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-created_at", "-pk")

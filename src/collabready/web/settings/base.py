@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "collabready.web.access",
     "collabready.web.api",
     "collabready.web.privacy",
+    "collabready.web.worker",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,18 @@ if COLLABREADY_TASK_BACKEND not in TASK_BACKENDS:
         f"COLLABREADY_TASK_BACKEND is {COLLABREADY_TASK_BACKEND!r}: use 'thread' or 'database'"
     )
 TASKS = {"default": TASK_BACKENDS[COLLABREADY_TASK_BACKEND]}
+# `collabready worker` leases each task it claims (collabready.web.worker.leases): it
+# stamps the lease every HEARTBEAT seconds while the task runs; a running task whose
+# lease is LEASE seconds old (its worker was killed, or its machine lost) is queued
+# again, at most MAX_ATTEMPTS attempts in all, then marked failed.
+try:
+    COLLABREADY_TASK_LEASE_SECONDS = float(os.environ.get("COLLABREADY_TASK_LEASE_SECONDS", "300"))
+    COLLABREADY_TASK_HEARTBEAT_SECONDS = float(
+        os.environ.get("COLLABREADY_TASK_HEARTBEAT_SECONDS", "30")
+    )
+    COLLABREADY_TASK_MAX_ATTEMPTS = int(os.environ.get("COLLABREADY_TASK_MAX_ATTEMPTS", "3"))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"a COLLABREADY_TASK_* setting is not a number ({exc})") from None
 
 #: Log lines: "json" (one JSON object a line; production's default) or "text".
 COLLABREADY_LOG_FORMAT = os.environ.get("COLLABREADY_LOG_FORMAT", "text")

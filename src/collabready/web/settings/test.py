@@ -32,5 +32,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 COLLABREADY_PUBLIC_URL = "http://testserver"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = WEB_DIR / "static"  # noqa: F405 (exists, so WhiteNoise does not warn)
-# Generated reports go to a throw-away directory (tests may override it per test).
-COLLABREADY_REPORTS_DIR = Path(tempfile.mkdtemp(prefix="collabready-test-reports-"))
+# Generated reports go to a throw-away directory (tests may override it per test), or
+# to COLLABREADY_REPORTS_DIR when set (worker processes a test starts share one).
+COLLABREADY_REPORTS_DIR = Path(
+    os.environ.get("COLLABREADY_REPORTS_DIR")
+    or tempfile.mkdtemp(prefix="collabready-test-reports-")
+)
