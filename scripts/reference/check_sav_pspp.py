@@ -3,10 +3,11 @@
     .venv/bin/python scripts/reference/check_sav_pspp.py [--pspp pspp] [--rscript Rscript]
 
 Needs ``pspp`` (Debian: ``apt-get install pspp``); R's haven is used when
-``Rscript`` can load it (``apt-get install r-base-core r-cran-haven``) and skipped,
-with a note, when not. The tests never need either: they check the same facts
-from our side, with pyreadstat, against the golden files this script writes
-(``tests/formats/test_reference_sav.py``).
+``Rscript`` can load it (``apt-get install --no-install-recommends r-base-core
+r-cran-haven``; without that option apt also brings some 600 recommended R
+packages) and skipped, with a note, when not. The tests never need either:
+they check the same facts from our side, with pyreadstat, against the golden
+files this script writes (``tests/formats/test_reference_sav.py``).
 
 1. ``collabready synth -n 200 --seed 11`` makes a small wave, and
    ``collabready export --data wave.parquet --format sav --scores`` exports it,
