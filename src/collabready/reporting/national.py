@@ -59,7 +59,10 @@ from collabready.stats import Margins
 class Fieldwork:
     """What is known about the fieldwork, beyond the responses themselves."""
 
+    #: the wave's internal name: provenance, printed in the reproducibility appendix only
     wave_name: str = ""
+    #: the survey's public title, printed on the cover
+    public_title: str = ""
     start: date | None = None
     end: date | None = None
     #: sector -> number invited (response rates are shown when known)
@@ -162,7 +165,20 @@ def national_report(
         keywords=("collaboration", "public services", "readiness", instrument.key),
         logo=logo,
         draft=draft,
+        survey_title=fw.public_title,
+        period=fieldwork_period(fw.start, fw.end),
     )
+
+
+def fieldwork_period(start: date | None, end: date | None) -> str:
+    """The cover's line on when the survey was in the field ("" when not known)."""
+    if start is None or end is None:
+        return ""
+    return f"Fieldwork {_day(start)} to {_day(end)}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def _draft_notice(a: WaveAnalysis) -> Paragraph:
@@ -199,7 +215,7 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
         ("Instrument", data.instrument.key),
     ]
     if fw.start and fw.end:
-        facts.append(("Fieldwork", f"{fw.start:%-d %B %Y} to {fw.end:%-d %B %Y}"))
+        facts.append(("Fieldwork", f"{_day(fw.start)} to {_day(fw.end)}"))
     else:
         facts.append(("Fieldwork", "dates not recorded with the data"))
     content: list[Paragraph | Table | DefinitionList] = [DefinitionList(tuple(facts))]
@@ -705,4 +721,11 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
     )
 
 
-__all__ = ["DEFAULT_SUBTITLE", "DEFAULT_TITLE", "AnalysisData", "Fieldwork", "national_report"]
+__all__ = [
+    "DEFAULT_SUBTITLE",
+    "DEFAULT_TITLE",
+    "AnalysisData",
+    "Fieldwork",
+    "fieldwork_period",
+    "national_report",
+]
