@@ -4,7 +4,7 @@ generation) are in the reproducibility appendix only."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -58,3 +58,18 @@ def test_without_fieldwork_dates_the_cover_has_no_period() -> None:
     assert fieldwork_period(date(2026, 3, 9), date(2026, 4, 1)) == (
         "Fieldwork 9 March 2026 to 1 April 2026"
     )
+
+
+def test_a_draft_of_the_responses_up_to_a_moment_says_so(cri: Instrument, responses) -> None:
+    """A convenor's draft is of the wave's release, not of everything submitted so far."""
+    until = datetime(2026, 6, 2, 13, 5, tzinfo=UTC)
+    report = national_report(
+        responses=responses, instrument=cri, margins=None, draft=True, submitted_until=until
+    )
+    html = render_html(report)
+    summary = html[html.index('id="summary"') : html.index('id="methodology"')]
+    assert "from the 40 responses submitted up to 2 June 2026, 14:05 (UK time)" in summary
+    assert "so far" not in summary
+    appendix = html[html.index('id="reproducibility"') :]
+    assert "Responses submitted up to" in appendix
+    assert "2 June 2026, 14:05 (UK time)" in appendix

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -91,6 +92,7 @@ def national_report(
     data_sha256: str | None = None,
     margins_sha256: str | None = None,
     generated_at: datetime | None = None,
+    submitted_until: datetime | None = None,
     step: Step = no_step,
 ) -> Report:
     """Build the national report from responses (one row per respondent) and margins.
@@ -103,6 +105,8 @@ def national_report(
     (:func:`~collabready.analysis.weighting.collapse_margins`). ``foreword`` and
     ``roundtable`` are Markdown, sanitised (:func:`appendices.markdown_note`).
     A ``draft`` is labelled as such on its cover and on every page.
+    ``submitted_until``: the responses are those submitted up to this moment (a
+    release of a wave), which the draft notice and the reproducibility appendix say.
     """
     step("score")
     data = prepare(as_matrix(responses, instrument))
@@ -120,6 +124,8 @@ def national_report(
                 "; ".join(f"{v}: {lv} into {into}" for (v, lv), into in merged.items()),
             )
         )
+    if submitted_until is not None:
+        extra.append(("Responses submitted up to", _moment(submitted_until)))
     if draft:
         extra.append(("Status", "draft, during fieldwork"))
     stamp = appendices.make_stamp(
@@ -142,7 +148,7 @@ def national_report(
             if foreword
             else ()
         ),
-        _summary(analysis, draft=draft),
+        _summary(analysis, draft=draft, submitted_until=submitted_until),
         _methodology(analysis, fw),
         _index(analysis),
         _gap(analysis),
@@ -181,12 +187,24 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _draft_notice(a: WaveAnalysis) -> Paragraph:
+def _moment(moment: datetime) -> str:
+    """A moment in UK time, e.g. "2 June 2026, 14:05 (UK time)"."""
+    local = moment.astimezone(ZoneInfo("Europe/London")) if moment.tzinfo else moment
+    return f"{_day(local.date())}, {local:%H:%M} (UK time)"
+
+
+def _draft_notice(a: WaveAnalysis, submitted_until: datetime | None = None) -> Paragraph:
     weighted = (
         "weighted to the population margins"
         if a.weighting
         else "unweighted: the sample is not yet weighted to the population"
     )
+    if submitted_until is not None:
+        return Paragraph(
+            f"Draft: this report was made from the {a.n:,} responses submitted up to "
+            f"{_moment(submitted_until)}, not those submitted since ({weighted}). Its "
+            "figures will change; do not publish or quote them."
+        )
     return Paragraph(
         f"Draft: this report was made during fieldwork, from the {a.n:,} responses submitted "
         f"so far ({weighted}). Its figures will change as responses arrive; do not publish "
@@ -194,7 +212,9 @@ def _draft_notice(a: WaveAnalysis) -> Paragraph:
     )
 
 
-def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
+def _summary(
+    a: WaveAnalysis, *, draft: bool = False, submitted_until: datetime | None = None
+) -> Section:
     fl = FindingList(findings.key_findings(a))
     weighted = "weighted to the population" if a.weighting else "unweighted"
     intro = Paragraph(
@@ -203,7 +223,7 @@ def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
         "an estimate with its 95% confidence interval; a finding is stated only where the "
         "data support it at the 5% level."
     )
-    head = (_draft_notice(a),) if draft else ()
+    head = (_draft_notice(a, submitted_until),) if draft else ()
     return Section("summary", "Executive summary", (*head, intro, fl))
 
 

@@ -149,6 +149,7 @@ def build_wave_report(
                 invited=data.fieldwork.invited,
             ),
             margins_sha256=data.margins_sha256 if margins is not None else None,
+            submitted_until=submitted_until,
             step=step,
         )
     if kind == "sector":
