@@ -9,7 +9,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from collabready.instrument import Instrument
-from collabready.reporting.national import Fieldwork, fieldwork_period, national_report
+from collabready.reporting.national import (
+    Fieldwork,
+    NationalReportError,
+    fieldwork_period,
+    national_report,
+)
 from collabready.reporting.render import render_html
 from collabready.synth import generate_wave
 
@@ -73,3 +78,16 @@ def test_a_draft_of_the_responses_up_to_a_moment_says_so(cri: Instrument, respon
     appendix = html[html.index('id="reproducibility"') :]
     assert "Responses submitted up to" in appendix
     assert "2 June 2026, 14:05 (UK time)" in appendix
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_fewer_respondents_than_k_is_refused_with_the_reason(cri: Instrument, n: int) -> None:
+    """One respondent used to fail deep in the variance estimation ("stratum 'all' has only
+    one PSU"), advice nobody could follow from the back office."""
+    few = generate_wave(respondents=n, seed=3, instrument=cri).responses
+    with pytest.raises(NationalReportError) as caught:
+        national_report(responses=few, instrument=cri, margins=None, draft=True)
+    assert str(caught.value) == (
+        f"{n} submitted response{'s' if n != 1 else ''}; a national report needs at least 5, "
+        "since no figure may rest on fewer (disclosure control)"
+    )

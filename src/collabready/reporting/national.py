@@ -27,6 +27,7 @@ from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.steps import Step, no_step
 from collabready.analysis.wave import WaveAnalysis, analyse_wave
 from collabready.analysis.weighting import collapse_margins
+from collabready.errors import UserError
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
 from collabready.reporting.charts import Point, estimate_chart
@@ -70,6 +71,10 @@ class Fieldwork:
     invited: tuple[tuple[str, int], ...] = ()
 
 
+class NationalReportError(UserError, ValueError):
+    """The responses cannot make a national report (too few of them)."""
+
+
 #: The national report's title and subtitle unless the options give others.
 DEFAULT_TITLE = "The State of Collaboration"
 DEFAULT_SUBTITLE = "How ready are we to work together?"
@@ -110,6 +115,12 @@ def national_report(
     """
     step("score")
     data = prepare(as_matrix(responses, instrument))
+    if len(data) < k:
+        # every figure would be withheld (and one respondent has no variance to estimate)
+        raise NationalReportError(
+            f"{len(data)} submitted response{'s' if len(data) != 1 else ''}; a national report "
+            f"needs at least {k}, since no figure may rest on fewer (disclosure control)"
+        )
     merged = dict(merge_levels or {})
     if merged and margins is not None:
         margins = collapse_margins(margins, merged)
@@ -746,6 +757,7 @@ __all__ = [
     "DEFAULT_TITLE",
     "AnalysisData",
     "Fieldwork",
+    "NationalReportError",
     "fieldwork_period",
     "national_report",
 ]
