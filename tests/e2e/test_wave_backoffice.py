@@ -1,6 +1,6 @@
 """The back office for running a wave, in Chromium: axe-core on every page (0 WCAG 2.2 AA
 violations), and a researcher's fieldwork from creating the wave to watching a response
-arrive on the monitoring page.
+arrive on the monitoring page, then generating the report with its roundtable note.
 
 Screenshots of the wave page and the monitoring page are written when
 COLLABREADY_SCREENSHOTS_DIR is set (docs/img holds the committed ones).
@@ -21,9 +21,13 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
-from collabready.instrument import Instrument
+from collabready.instrument import Instrument, load_instrument
+from collabready.synth import generate_wave
+from collabready.web.reports.backend import wait_for_tasks
+from collabready.web.reports.models import ReportJob
 from collabready.web.surveys.journey import journey_pages
 from collabready.web.surveys.models import Invitation, Response, Wave
+from collabready.web.surveys.services.bulk import responses_bulk_load
 from collabready.web.surveys.services.invitations import invitations_import_csv
 from tests.e2e.test_accessibility import _scan
 
@@ -132,12 +136,18 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_a_researcher_runs_fieldwork_from_the_back_office(
-    page: Any, instrument: Instrument, transactional_db: None, tmp_path: Path, live_server: Any
+    page: Any, transactional_db: None, tmp_path: Path, live_server: Any, settings: Any
 ) -> None:
+    """From creating the wave to the report the foundation publishes, with its roundtable
+    note, in the bundled CRI questionnaire (the published report's instrument)."""
+    settings.COLLABREADY_REPORTS_DIR = tmp_path / "reports"
+    instrument = load_instrument()
     _staff()
     _sign_in(page, "/backoffice/waves/new/")
     today = timezone.localdate()
     page.fill("#id_name", "Fieldwork 2026")
+    page.fill("#id_public_title", "Collaboration in Wales 2026")
+    page.fill("#id_public_title_cy", "Cydweithio yng Nghymru 2026")
     page.fill("#id_slug", "fieldwork-2026")
     page.select_option("#id_instrument_key", instrument.key)
     page.fill("#id_opens_on", f"{today - timedelta(days=1):%Y-%m-%d}")
@@ -195,6 +205,7 @@ def test_a_researcher_runs_fieldwork_from_the_back_office(
     respondent = page.context.browser.new_context(base_url=live_server.url)
     tab = respondent.new_page()
     tab.goto(link.group(0))
+    assert tab.locator("h1").inner_text() == "Collaboration in Wales 2026"  # the public title
     for p in journey_pages(instrument):
         tab.goto(f"/survey/questions/{p.slug}/")
         for radio_group in tab.locator(".govuk-radios").all():
@@ -214,6 +225,49 @@ def test_a_researcher_runs_fieldwork_from_the_back_office(
     page.goto(f"/backoffice/waves/{wave.pk}/invitees/?status=submitted")
     assert "ann@example.org" in page.content()
     assert "bob@example.org" not in page.content()
+
+    # the rest of fieldwork: a report needs at least k respondents, so others answer
+    # (loaded as the open link's responses would be); the monitoring page counts them
+    responses_bulk_load(
+        wave=wave, responses=generate_wave(respondents=40, seed=12, instrument=instrument).responses
+    )
+    page.goto(f"/backoffice/waves/{wave.pk}/monitoring/")
+    assert page.locator("#monitoring-submitted").inner_text().startswith("41")
+
+    # an unweighted draft with the roundtable note (Markdown), built by the background job
+    # while the job's page refreshes itself, then read in the browser
+    note = tmp_path / "roundtable.md"
+    note.write_text(
+        "# What the roundtable agreed\n\nLeaders met in Cardiff and agreed to **pool "
+        "budgets** for shared services.\n",
+        encoding="utf-8",
+    )
+    page.goto(f"/backoffice/waves/{wave.pk}/reports/")
+    page.check("#id_format_html")
+    page.check("#id_draft")
+    page.click("summary:has-text('Report options')")
+    page.fill("#id_title", "Working Together")
+    page.set_input_files("#id_roundtable", str(note))
+    with page.expect_navigation():
+        page.click("button:has-text('Generate the report')")
+    assert "/backoffice/reports/" in page.url
+    wait_for_tasks(timeout=600)
+    page.wait_for_selector(".app-report-ready", timeout=60_000)  # the page's own refresh
+    job = ReportJob.objects.get(wave=wave)
+    assert job.status == ReportJob.Status.SUCCEEDED, job.error
+    assert job.options["draft"] is True
+    with page.expect_navigation():
+        page.click("a:has-text('View it in the browser')")
+    cover = page.locator("header.cover").inner_text()
+    assert "Working Together" in cover
+    assert "Collaboration in Wales 2026" in cover  # the public title, not "Fieldwork 2026"
+    assert "Fieldwork 2026" not in cover
+    note_section = page.locator("section#roundtable")
+    assert note_section.locator("h2").inner_text().endswith("Roundtable note")
+    text = note_section.inner_text()
+    assert "What the roundtable agreed" in text
+    assert "Leaders met in Cardiff and agreed to pool budgets for shared services." in text
+    assert note_section.locator("strong").inner_text() == "pool budgets"
 
 
 @pytest.fixture(autouse=True)

@@ -84,3 +84,70 @@ def test_a_chart_names_what_it_leaves_out(built) -> None:
     )
     assert "Nothing to show" in chart.alt_text
     assert "or is withheld so that such a figure cannot be worked out" in chart.alt_text
+
+
+# --- what the pdftoppm pages of a small and a large sample showed (docs/reporting.md) ---
+
+
+@pytest.fixture(scope="module")
+def laid_out(cri: Instrument):
+    """A small draft laid out by WeasyPrint as the PDF is (its boxes, page by page)."""
+    import weasyprint
+
+    responses = generate_wave(respondents=40, seed=11, instrument=cri).responses
+    report = national_report(
+        responses=responses, instrument=cri, margins=None, draft=True, margins_sha256="9" * 64
+    )
+    html = render_html(report, for_print=True)
+    return report, weasyprint.HTML(string=html, base_url=".").render()
+
+
+def test_the_reproducibility_hashes_stay_inside_the_page(laid_out) -> None:
+    from weasyprint.formatting_structure import boxes
+
+    report, document = laid_out
+    found = 0
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        for text in box.descendants():
+            if isinstance(text, boxes.TextBox) and (
+                report.stamp.data_sha256[:16] in text.text or "9" * 16 in text.text
+            ):
+                found += 1
+                # they ran past the right margin (the cut-off the page images showed)
+                assert text.position_x + text.width <= right
+    assert found == 2
+
+
+def test_each_blocks_suggested_steps_stay_on_one_page(laid_out) -> None:
+    _report, document = laid_out
+    pages: dict[str, set[int]] = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            ident = element.get("id", "") if element is not None else ""
+            if box.element_tag == "section" and ident.startswith("action-"):
+                pages.setdefault(ident, set()).add(number)
+    assert len(pages) == 6
+    # "Places" heading and description at a page's foot, its steps on the next: no more
+    assert {ident: len(on) for ident, on in pages.items()} == dict.fromkeys(pages, 1)
+
+
+def test_a_notes_headings_sit_under_its_section(cri: Instrument) -> None:
+    from collabready.reporting.appendices import markdown_note
+    from collabready.reporting.model import RawHtml
+
+    note = markdown_note("# What the roundtable said\n\n## Budgets\n\nText.\n\n###### Deep")
+    (block,) = note.content
+    assert isinstance(block, RawHtml)
+    assert "<h3>What the roundtable said</h3>" in block.html
+    assert "<h4>Budgets</h4>" in block.html
+    assert "<h6>Deep</h6>" in block.html  # never past h6
+    responses = generate_wave(respondents=12, seed=3, instrument=cri).responses
+    html = render_html(
+        national_report(
+            responses=responses, instrument=cri, margins=None, draft=True, roundtable="# Note"
+        )
+    )
+    assert html.count("<h1") == 1  # the report's title is its only h1

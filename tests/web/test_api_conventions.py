@@ -325,3 +325,43 @@ def test_nul_characters_are_refused_before_any_database(
     assert (
         world.client("admin").get("/api/subject-access", {"email": "a\x00@b.c"}).status_code == 422
     )
+
+
+def test_a_waves_public_title_is_set_and_changed_through_the_api_like_the_back_office(
+    world: World, instrument: Instrument
+) -> None:
+    admin = world.client("admin")
+    opens = timezone.now() + timedelta(days=3)
+    created = admin.post(
+        "/api/waves",
+        data={
+            "slug": "api-titled",
+            "name": "Internal W4",
+            "public_title": "Collaboration in Wales 2026",
+            "public_title_cy": "Cydweithio yng Nghymru 2026",
+            "instrument_key": instrument.key,
+            "opens_at": opens.isoformat(),
+            "closes_at": (opens + timedelta(days=30)).isoformat(),
+            "privacy_notice": "Totals only.",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["public_title"], body["public_title_cy"]) == (
+        "Collaboration in Wales 2026",
+        "Cydweithio yng Nghymru 2026",
+    )
+    path = f"/api/waves/{body['id']}"
+    changed = admin.patch(
+        path, data={"public_title": "Working Together"}, content_type="application/json"
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["public_title"] == "Working Together"
+    # once open, the public title stays as respondents met it
+    opened = world.waves["own"]
+    refused = admin.patch(
+        f"/api/waves/{opened.pk}", data={"public_title": "Late"}, content_type="application/json"
+    )
+    assert refused.status_code == 422, refused.content
+    assert "public title: cannot change once the wave has opened" in refused.json()["detail"]

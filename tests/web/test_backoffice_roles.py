@@ -11,7 +11,13 @@ from django.test import Client
 
 from collabready.instrument import Instrument
 from collabready.web.access.models import StaffRole
-from collabready.web.access.policy import Action, Kind, may, principal_for_respondent
+from collabready.web.access.policy import (
+    Action,
+    Kind,
+    may,
+    principal_for_respondent,
+    principal_for_user,
+)
 from collabready.web.audit.models import AuditEvent
 from tests.web.api_support import World, build_world
 
@@ -74,6 +80,31 @@ def test_admin_keeps_everything_and_non_staff_are_sent_to_sign_in(world: World) 
     got = nobody.get("/backoffice/")
     assert got.status_code == 302
     assert got["Location"].startswith("/backoffice/login/")
+
+
+@pytest.mark.parametrize(
+    ("role", "admin_site"), [("admin", True), ("researcher", False), ("convenor", False)]
+)
+def test_only_those_who_may_use_the_django_admin_see_its_link_or_reach_it(
+    world: World, role: str, admin_site: bool
+) -> None:
+    user = world.users[role]
+    assert user.is_staff  # every staff role signs in as a staff user
+    client = _signed_in(user)
+    page = client.get("/backoffice/").content.decode()
+    assert ('href="/admin/"' in page) is admin_site
+    assert ("Django admin" in page) is admin_site
+    index = client.get("/admin/")
+    if admin_site:
+        assert index.status_code == 200
+        assert "Site administration" in index.content.decode()
+    else:  # the admin's sign-in page, as for anyone it does not admit
+        assert index.status_code == 302
+        assert index["Location"].startswith("/admin/login/")
+        listing = client.get("/admin/surveys/invitation/")
+        assert listing.status_code == 302
+        assert "person@example.org" not in listing.content.decode()
+    assert may(principal_for_user(user), Action.ADMIN_SITE_USE) is admin_site
 
 
 def test_staff_without_a_role_keep_what_staff_could_do(world: World) -> None:

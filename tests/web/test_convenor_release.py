@@ -226,5 +226,16 @@ def test_convenors_reports_are_of_the_release_and_they_see_only_those(
     assert f"/backoffice/reports/{job.pk}/" in listed
     assert f"/backoffice/reports/{researchers.pk}/" not in listed
     assert "the 12 responses submitted up to" in listed
+    # the draft option says what a convenor's draft is made of: the release, not the
+    # responses submitted so far
+    hint = listed[listed.index('id="id_draft-hint"') :]
+    hint = hint[: hint.index("</div>")]
+    assert "From your release: the 12 responses submitted up to" in hint
+    assert "not the responses submitted since" in hint
+    assert "so far" not in hint
+    research = Client()
+    research.force_login(world.users["researcher"])
+    theirs = research.get(f"/backoffice/waves/{wave.pk}/reports/").content.decode()
+    assert "From the responses submitted so far, not weighted" in theirs
     assert f"at least {DEFAULT_K} responses have changed" in listed
     assert page.get(f"/backoffice/reports/{researchers.pk}/").status_code == 404

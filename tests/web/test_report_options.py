@@ -78,6 +78,7 @@ def test_options_reach_the_published_report(
     cri: Instrument, reports_dir: Path, staff: Client
 ) -> None:
     wave = with_margins(make_wave(cri, "options-2026", synthetic()))
+    Wave.objects.filter(pk=wave.pk).update(public_title="Collaboration in Wales 2026")
     got = staff.post(
         f"/backoffice/waves/{wave.pk}/reports/",
         {
@@ -109,6 +110,9 @@ def test_options_reach_the_published_report(
     assert "Working Together 2026" in cover
     assert "A report for the Foundation" in cover
     assert 'alt="Foundation logo"' in cover
+    # the survey as the public knows it, and when it was in the field
+    assert '<p class="survey-title">Collaboration in Wales 2026</p>' in cover
+    assert '<p class="period">Fieldwork ' in cover
     assert "data:image/png;base64," in cover
     # the provenance is not on the cover, nor the wave's internal name; both are in the
     # reproducibility appendix

@@ -94,6 +94,21 @@ def test_each_invitee_gets_the_default_wording_in_their_language(listed: Wave) -
     assert "I beidio â chael e-byst" in welsh.body
 
 
+def test_the_emails_name_the_survey_by_its_public_title_in_the_invitees_language(
+    listed: Wave,
+) -> None:
+    Wave.objects.filter(pk=listed.pk).update(
+        public_title="Collaboration in Wales 2026", public_title_cy="Cydweithio yng Nghymru 2026"
+    )
+    listed.refresh_from_db()
+    invitations_send(wave=listed)
+    english, welsh = _by_address("ann@example.org"), _by_address("bryn@example.org")
+    assert "take part in Collaboration in Wales 2026" in english.body
+    assert "gymryd rhan yn Cydweithio yng Nghymru 2026" in welsh.body
+    for message in (english, welsh):  # the internal name stays inside the team
+        assert "Test wave 2026" not in message.body + message.subject
+
+
 def test_a_waves_own_templates_sender_reply_to_and_contact_are_used(listed: Wave) -> None:
     Wave.objects.filter(pk=listed.pk).update(
         sender_name="CRI\r\nTeam", reply_to="team@example.org", contact="help@example.org"

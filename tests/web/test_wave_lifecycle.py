@@ -145,6 +145,70 @@ def test_the_edit_page_disables_what_cannot_change(staff: Client, wave: Wave) ->
     assert wave.instrument_key != "cri@1.1.0"
 
 
+def test_the_public_title_is_set_with_the_wave_and_changes_only_until_it_opens(
+    staff: Client, instrument: Instrument
+) -> None:
+    got = _new(
+        staff,
+        instrument,
+        opens_on=f"{timezone.localdate() + timedelta(days=5):%d/%m/%Y}",
+        closes_on=f"{timezone.localdate() + timedelta(days=50):%d/%m/%Y}",
+        public_title="  Collaboration in   Wales 2026 ",
+        public_title_cy="Cydweithio yng Nghymru 2026",
+    )
+    assert got.status_code == 302  # type: ignore[attr-defined]
+    wave = Wave.objects.get(slug="wave-2026")
+    assert (wave.public_title, wave.public_title_cy) == (
+        "Collaboration in Wales 2026",
+        "Cydweithio yng Nghymru 2026",
+    )
+    page = staff.get(f"/backoffice/waves/{wave.pk}/").content.decode()
+    assert "Collaboration in Wales 2026" in page
+    assert '<span lang="cy">Cydweithio yng Nghymru 2026</span>' in page
+    edit = staff.get(f"/backoffice/waves/{wave.pk}/edit/").content.decode()
+    assert 'type="text" value="Cydweithio yng Nghymru 2026" lang="cy"' in edit
+    # before it opens: free to change, audited like any other change
+    wave_update(wave_id=wave.pk, public_title="Working Together in Wales 2026")
+    event = AuditEvent.objects.filter(action="wave.update", object_id=str(wave.pk)).last()
+    assert event is not None
+    assert event.detail["fields"] == ["public_title"]
+    # once it has opened, respondents have met it: refused by the service, disabled on the page
+    Wave.objects.filter(pk=wave.pk).update(opens_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(WaveError) as caught:
+        wave_update(wave_id=wave.pk, public_title="Something else", public_title_cy="")
+    assert caught.value.problems == [
+        "public title: cannot change once the wave has opened (answers have been or are "
+        "being given under it)",
+        "public title in Welsh: cannot change once the wave has opened (answers have been or "
+        "are being given under it)",
+    ]
+    edit = staff.get(f"/backoffice/waves/{wave.pk}/edit/").content.decode()
+    locked = (
+        'value="Working Together in Wales 2026" aria-describedby="id_public_title-hint" disabled'
+    )
+    assert locked in edit
+    wave.refresh_from_db()
+    assert wave.public_title == "Working Together in Wales 2026"
+
+
+def test_respondents_see_the_public_title_in_their_language(
+    wave: Wave, instrument: Instrument, client: Client
+) -> None:
+    invited = invite(wave, instrument, "cy@example.org")
+    start = client.get(f"/r/{invited.token}/", follow=True).content.decode()
+    assert '<h1 class="govuk-heading-xl">Test wave 2026</h1>' in start  # none set: the name
+    Wave.objects.filter(pk=wave.pk).update(
+        public_title="Collaboration in Wales 2026", public_title_cy="Cydweithio yng Nghymru 2026"
+    )
+    english = client.get("/survey/").content.decode()
+    assert "Collaboration in Wales 2026</h1>" in english
+    assert "Test wave 2026" not in english
+    welsh = client.get("/cy/survey/").content.decode()
+    assert "Cydweithio yng Nghymru 2026</h1>" in welsh
+    Wave.objects.filter(pk=wave.pk).update(public_title_cy="")
+    assert "Collaboration in Wales 2026</h1>" in client.get("/cy/survey/").content.decode()
+
+
 @pytest.mark.parametrize(("language", "expected"), [("en", "English"), ("cy", "Cymraeg")])
 def test_every_page_previews_in_english_and_welsh_without_a_response(
     staff: Client, future_wave: Wave, instrument: Instrument, language: str, expected: str

@@ -332,7 +332,11 @@ def national(
             else:
                 margins_frame, margins_sha = loaded.margins, loaded.margins_sha256
             fieldwork = Fieldwork(
-                wave_name=loaded.name, start=loaded.start, end=loaded.end, invited=loaded.invited
+                wave_name=loaded.name,
+                public_title=loaded.public_title,
+                start=loaded.start,
+                end=loaded.end,
+                invited=loaded.invited,
             )
             data_sha = None
         else:
@@ -447,6 +451,7 @@ def sector(
     inst = instrument(instrument_version) if wave is None else None
 
     def build(step: Callable[[str], None]) -> Report:
+        from collabready.reporting.national import fieldwork_period
         from collabready.reporting.sector import sector_briefing
 
         step("load")
@@ -465,7 +470,7 @@ def sector(
             assert inst is not None
             report_instrument, responses, data_sha = inst, read_responses(data, inst), _sha256(data)
         step("estimates")
-        return sector_briefing(
+        briefing = sector_briefing(
             responses=responses,
             instrument=report_instrument,
             margins=margins_frame,
@@ -473,6 +478,13 @@ def sector(
             k=k,
             data_sha256=data_sha,
             margins_sha256=margins_sha,
+        )
+        if wave is None:
+            return briefing
+        return dataclasses.replace(
+            briefing,
+            survey_title=loaded.public_title,
+            period=fieldwork_period(loaded.start, loaded.end),
         )
 
     report = _run(build, output)

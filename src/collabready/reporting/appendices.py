@@ -247,6 +247,22 @@ class _SafeLinks(Treeprocessor):
                     del el.attrib[attr]
 
 
+class _NoteHeadings(Treeprocessor):
+    """Put a note's headings under its section's: ``#`` is ``h3``, ``##`` ``h4``, ...
+
+    The note sits in a section whose title is an ``h2`` and the report's own title is
+    the one ``h1``; a note's ``# Title`` would otherwise print larger than the
+    section holding it and break the outline screen readers navigate by.
+    """
+
+    SHIFT = 2
+
+    def run(self, root: ET.Element) -> None:
+        for el in root.iter():
+            if re.fullmatch(r"h[1-6]", el.tag):
+                el.tag = f"h{min(int(el.tag[1]) + self.SHIFT, 6)}"
+
+
 def markdown_note(
     text: str,
     *,
@@ -265,6 +281,7 @@ def markdown_note(
     converter.inlinePatterns.deregister("html")
     # after "unescape" (priority 0), so escaped characters are back in the URLs
     converter.treeprocessors.register(_SafeLinks(converter), "safe_links", -10)
+    converter.treeprocessors.register(_NoteHeadings(converter), "note_headings", -20)
     html = converter.convert(text)
     return Section(section_id, title, (RawHtml(html),), appendix=appendix)
 

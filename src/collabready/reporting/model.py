@@ -293,6 +293,11 @@ class Report:
     logo: Logo | None = None
     #: a draft (during fieldwork): labelled as such on the cover and on every page
     draft: bool = False
+    #: the survey as the public knows it (a wave's public title), on the cover; never
+    #: an internal name or provenance (that is the reproducibility appendix's)
+    survey_title: str = ""
+    #: when the survey was in the field, on the cover (e.g. "Fieldwork 1 March to 31 May 2026")
+    period: str = ""
 
     def walk(self) -> tuple[Section, ...]:
         out: list[Section] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -26,6 +27,7 @@ from collabready.analysis.policy import DEFAULT_K
 from collabready.analysis.steps import Step, no_step
 from collabready.analysis.wave import WaveAnalysis, analyse_wave
 from collabready.analysis.weighting import collapse_margins
+from collabready.errors import UserError
 from collabready.instrument.model import Instrument
 from collabready.reporting import appendices, findings
 from collabready.reporting.charts import Point, estimate_chart
@@ -59,11 +61,18 @@ from collabready.stats import Margins
 class Fieldwork:
     """What is known about the fieldwork, beyond the responses themselves."""
 
+    #: the wave's internal name: provenance, printed in the reproducibility appendix only
     wave_name: str = ""
+    #: the survey's public title, printed on the cover
+    public_title: str = ""
     start: date | None = None
     end: date | None = None
     #: sector -> number invited (response rates are shown when known)
     invited: tuple[tuple[str, int], ...] = ()
+
+
+class NationalReportError(UserError, ValueError):
+    """The responses cannot make a national report (too few of them)."""
 
 
 #: The national report's title and subtitle unless the options give others.
@@ -88,6 +97,7 @@ def national_report(
     data_sha256: str | None = None,
     margins_sha256: str | None = None,
     generated_at: datetime | None = None,
+    submitted_until: datetime | None = None,
     step: Step = no_step,
 ) -> Report:
     """Build the national report from responses (one row per respondent) and margins.
@@ -100,9 +110,17 @@ def national_report(
     (:func:`~collabready.analysis.weighting.collapse_margins`). ``foreword`` and
     ``roundtable`` are Markdown, sanitised (:func:`appendices.markdown_note`).
     A ``draft`` is labelled as such on its cover and on every page.
+    ``submitted_until``: the responses are those submitted up to this moment (a
+    release of a wave), which the draft notice and the reproducibility appendix say.
     """
     step("score")
     data = prepare(as_matrix(responses, instrument))
+    if len(data) < k:
+        # every figure would be withheld (and one respondent has no variance to estimate)
+        raise NationalReportError(
+            f"{len(data)} submitted response{'s' if len(data) != 1 else ''}; a national report "
+            f"needs at least {k}, since no figure may rest on fewer (disclosure control)"
+        )
     merged = dict(merge_levels or {})
     if merged and margins is not None:
         margins = collapse_margins(margins, merged)
@@ -117,6 +135,8 @@ def national_report(
                 "; ".join(f"{v}: {lv} into {into}" for (v, lv), into in merged.items()),
             )
         )
+    if submitted_until is not None:
+        extra.append(("Responses submitted up to", _moment(submitted_until)))
     if draft:
         extra.append(("Status", "draft, during fieldwork"))
     stamp = appendices.make_stamp(
@@ -139,7 +159,7 @@ def national_report(
             if foreword
             else ()
         ),
-        _summary(analysis, draft=draft),
+        _summary(analysis, draft=draft, submitted_until=submitted_until),
         _methodology(analysis, fw),
         _index(analysis),
         _gap(analysis),
@@ -162,15 +182,40 @@ def national_report(
         keywords=("collaboration", "public services", "readiness", instrument.key),
         logo=logo,
         draft=draft,
+        survey_title=fw.public_title,
+        period=fieldwork_period(fw.start, fw.end),
     )
 
 
-def _draft_notice(a: WaveAnalysis) -> Paragraph:
+def fieldwork_period(start: date | None, end: date | None) -> str:
+    """The cover's line on when the survey was in the field ("" when not known)."""
+    if start is None or end is None:
+        return ""
+    return f"Fieldwork {_day(start)} to {_day(end)}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _moment(moment: datetime) -> str:
+    """A moment in UK time, e.g. "2 June 2026, 14:05 (UK time)"."""
+    local = moment.astimezone(ZoneInfo("Europe/London")) if moment.tzinfo else moment
+    return f"{_day(local.date())}, {local:%H:%M} (UK time)"
+
+
+def _draft_notice(a: WaveAnalysis, submitted_until: datetime | None = None) -> Paragraph:
     weighted = (
         "weighted to the population margins"
         if a.weighting
         else "unweighted: the sample is not yet weighted to the population"
     )
+    if submitted_until is not None:
+        return Paragraph(
+            f"Draft: this report was made from the {a.n:,} responses submitted up to "
+            f"{_moment(submitted_until)}, not those submitted since ({weighted}). Its "
+            "figures will change; do not publish or quote them."
+        )
     return Paragraph(
         f"Draft: this report was made during fieldwork, from the {a.n:,} responses submitted "
         f"so far ({weighted}). Its figures will change as responses arrive; do not publish "
@@ -178,7 +223,9 @@ def _draft_notice(a: WaveAnalysis) -> Paragraph:
     )
 
 
-def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
+def _summary(
+    a: WaveAnalysis, *, draft: bool = False, submitted_until: datetime | None = None
+) -> Section:
     fl = FindingList(findings.key_findings(a))
     weighted = "weighted to the population" if a.weighting else "unweighted"
     intro = Paragraph(
@@ -187,7 +234,7 @@ def _summary(a: WaveAnalysis, *, draft: bool = False) -> Section:
         "an estimate with its 95% confidence interval; a finding is stated only where the "
         "data support it at the 5% level."
     )
-    head = (_draft_notice(a),) if draft else ()
+    head = (_draft_notice(a, submitted_until),) if draft else ()
     return Section("summary", "Executive summary", (*head, intro, fl))
 
 
@@ -199,7 +246,7 @@ def _methodology(a: WaveAnalysis, fw: Fieldwork) -> Section:
         ("Instrument", data.instrument.key),
     ]
     if fw.start and fw.end:
-        facts.append(("Fieldwork", f"{fw.start:%-d %B %Y} to {fw.end:%-d %B %Y}"))
+        facts.append(("Fieldwork", f"{_day(fw.start)} to {_day(fw.end)}"))
     else:
         facts.append(("Fieldwork", "dates not recorded with the data"))
     content: list[Paragraph | Table | DefinitionList] = [DefinitionList(tuple(facts))]
@@ -705,4 +752,12 @@ def _item_rest_table(a: WaveAnalysis) -> Table | None:
     )
 
 
-__all__ = ["DEFAULT_SUBTITLE", "DEFAULT_TITLE", "AnalysisData", "Fieldwork", "national_report"]
+__all__ = [
+    "DEFAULT_SUBTITLE",
+    "DEFAULT_TITLE",
+    "AnalysisData",
+    "Fieldwork",
+    "NationalReportError",
+    "fieldwork_period",
+    "national_report",
+]

@@ -31,6 +31,8 @@ class WaveForReport:
 
     slug: str
     name: str
+    #: the title the public knows the survey by ("" when none is set), for the cover
+    public_title: str
     instrument: Instrument
     responses: ResponseMatrix
     #: the margins uploaded for the wave (None: none uploaded)
@@ -161,6 +163,7 @@ def load_wave_for_report(name: str) -> WaveForReport:
     return WaveForReport(
         slug=wave.slug,
         name=wave.name,
+        public_title=wave.public_title,
         instrument=instrument_get(wave.instrument_key),
         responses=data.responses,
         margins=data.margins,

@@ -1,4 +1,5 @@
-"""URLs: the respondent pages (in English, and in Welsh under /cy/), the back office, admin."""
+"""URLs: the respondent pages (in English, and in Welsh under /cy/), the back office, admin
+(``admin.site`` is :class:`collabready.web.admin_site.PolicyAdminSite`)."""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -6,9 +7,6 @@ from django.urls import include, path
 
 from collabready.web import views
 from collabready.web.api.api import api
-
-admin.site.site_header = "Collaboration Readiness Index administration"
-admin.site.site_title = "Collaboration Readiness Index"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -14,7 +14,7 @@ holding the personal link of one response, or nobody. :func:`decide` answers
 
 The rules:
 
-- **admin**: everything.
+- **admin**: everything, the Django admin included (no other role may use it).
 - **researcher**: every wave; its invitation status, responses, scores,
   aggregates, microdata exports and reports; e-mail addresses and names only
   when granted (``StaffRole.personal_data``).
@@ -88,6 +88,7 @@ class Action(StrEnum):
     TOKEN_MANAGE = "token.manage"  # noqa: S105 (an action name, not a secret)
     ROLE_MANAGE = "role.manage"
     AUDIT_VIEW = "audit.view"
+    ADMIN_SITE_USE = "admin.use"  # the Django admin: every invitee's address, every response
 
 
 class Decision(StrEnum):

@@ -111,6 +111,8 @@ def waves_create(request: HttpRequest, body: WaveIn) -> Any:
     wave = wave_create(
         slug=body.slug,
         name=body.name,
+        public_title=body.public_title,
+        public_title_cy=body.public_title_cy,
         instrument_key=body.instrument_key,
         opens_at=aware(body.opens_at, "opens_at"),
         closes_at=aware(body.closes_at, "closes_at"),
@@ -128,10 +130,13 @@ def waves_get(request: HttpRequest, wave_id: ObjectId) -> Any:
 
 @router.patch("/waves/{wave_id}", response={200: WaveOut, **ERRORS}, tags=["waves"])
 def waves_update(request: HttpRequest, body: WavePatch, wave_id: ObjectId) -> Any:
-    """Change the name, closing date, privacy notice or open link (admins)."""
+    """Change the name, public title, closing date, privacy notice or open link (admins);
+    once the wave has opened, only the name, a later closing date and the open link."""
     wave = obtain(request, Wave.objects.all(), wave_id, Action.WAVE_CHANGE, "wave")
     changes = {
         "name": body.name,
+        "public_title": body.public_title,
+        "public_title_cy": body.public_title_cy,
         "closes_at": aware(body.closes_at, "closes_at") if body.closes_at else None,
         "privacy_notice": body.privacy_notice,
         "open_link_enabled": body.open_link_enabled,

@@ -106,6 +106,8 @@ class WaveOut(Schema):
     id: int
     slug: str
     name: str
+    public_title: str
+    public_title_cy: str
     instrument_key: str
     opens_at: datetime
     closes_at: datetime
@@ -118,6 +120,9 @@ class WaveOut(Schema):
 class WaveIn(Input):
     slug: str = Field(pattern=r"^[-a-zA-Z0-9_]{1,60}$")
     name: str = Field(min_length=1, max_length=200)
+    #: what respondents and readers see (the report's cover); blank: none set
+    public_title: str = Field(default="", max_length=200)
+    public_title_cy: str = Field(default="", max_length=200)
     instrument_key: str = Field(max_length=100)
     opens_at: datetime
     closes_at: datetime
@@ -127,6 +132,8 @@ class WaveIn(Input):
 
 class WavePatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    public_title: str | None = Field(default=None, max_length=200)
+    public_title_cy: str | None = Field(default=None, max_length=200)
     closes_at: datetime | None = None
     privacy_notice: str | None = Field(default=None, max_length=20000)
     open_link_enabled: bool | None = None

@@ -56,7 +56,24 @@ class _WaveDates(forms.Form):
 
 
 class WaveForm(_WaveDates):
-    name = forms.CharField(label="Name", max_length=200)
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        help_text="The research team's own name for the wave, seen in the back office only",
+    )
+    public_title = forms.CharField(
+        label="Public title",
+        max_length=200,
+        required=False,
+        help_text="What respondents and readers see: on the survey's pages, the e-mails and "
+        "the report's cover, e.g. Collaboration in Wales 2026",
+    )
+    public_title_cy = forms.CharField(
+        label="Public title in Welsh (optional)",
+        max_length=200,
+        required=False,
+        help_text="Shown to those answering in Welsh; without it they see the English title",
+    )
     slug = forms.SlugField(
         label="Short name",
         max_length=60,
@@ -71,6 +88,8 @@ class WaveForm(_WaveDates):
     )
     field_order = (
         "name",
+        "public_title",
+        "public_title_cy",
         "slug",
         "instrument_key",
         "opens_on",
@@ -97,7 +116,13 @@ class WaveEditForm(WaveForm):
         self._dates = (opens_at, closes_at)
         del self.fields["slug"]
         if opened:
-            for name in ("instrument_key", "opens_on", "privacy_notice"):
+            for name in (
+                "public_title",
+                "public_title_cy",
+                "instrument_key",
+                "opens_on",
+                "privacy_notice",
+            ):
                 self.fields[name].disabled = True
 
     def clean(self) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def wave_edit(request: HttpRequest, wave_id: int) -> HttpResponse:
     opened = wave_has_opened(wave=wave)
     initial = {
         "name": wave.name,
+        "public_title": wave.public_title,
+        "public_title_cy": wave.public_title_cy,
         "instrument_key": wave.instrument_key,
         "opens_on": timezone.localtime(wave.opens_at).date(),
         "closes_on": last_day_of(wave.closes_at),

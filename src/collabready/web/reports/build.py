@@ -6,6 +6,7 @@ core's. Used by the background jobs and by ``collabready report --wave``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,6 +117,7 @@ def build_wave_report(
         DEFAULT_SUBTITLE,
         DEFAULT_TITLE,
         Fieldwork,
+        fieldwork_period,
         national_report,
     )
     from collabready.reporting.sector import sector_briefing
@@ -141,11 +143,13 @@ def build_wave_report(
             merge_levels=opts.merge_levels if margins is not None else None,
             fieldwork=Fieldwork(
                 wave_name=wave.name,
+                public_title=wave.public_title,
                 start=data.fieldwork.start,
                 end=data.fieldwork.end,
                 invited=data.fieldwork.invited,
             ),
             margins_sha256=data.margins_sha256 if margins is not None else None,
+            submitted_until=submitted_until,
             step=step,
         )
     if kind == "sector":
@@ -154,12 +158,17 @@ def build_wave_report(
         step("estimates")
         if margins is not None and opts.merge_levels:
             margins = collapse_margins(margins, opts.merge_levels)
-        return sector_briefing(
+        briefing = sector_briefing(
             responses=data.responses,
             instrument=instrument,
             margins=margins,
             sector=sector,
             k=k,
             margins_sha256=data.margins_sha256 if margins is not None else None,
+        )
+        return dataclasses.replace(
+            briefing,
+            survey_title=wave.public_title,
+            period=fieldwork_period(data.fieldwork.start, data.fieldwork.end),
         )
     raise UserError(f"report kind {kind!r}: choose national or sector")

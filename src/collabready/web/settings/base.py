@@ -64,7 +64,7 @@ ALLOWED_HOSTS = env_list("COLLABREADY_ALLOWED_HOSTS", default=["127.0.0.1", "loc
 CSRF_TRUSTED_ORIGINS = env_list("COLLABREADY_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "collabready.web.admin_site.PolicyAdminConfig",  # django.contrib.admin, asking the policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -25,7 +25,14 @@ class WaveAdmin(admin.ModelAdmin[Wave]):
     def get_readonly_fields(self, request: HttpRequest, obj: Wave | None = None) -> Any:
         fields: tuple[str, ...] = ("closed_at",)
         if obj is not None and wave_has_opened(wave=obj):
-            fields += ("instrument_key", "opens_at", "privacy_notice", "slug")
+            fields += (
+                "public_title",
+                "public_title_cy",
+                "instrument_key",
+                "opens_at",
+                "privacy_notice",
+                "slug",
+            )
         return fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Wave | None = None) -> bool:

@@ -19,7 +19,13 @@ class Wave(models.Model):
     """One round of the survey, run with one instrument version."""
 
     slug = models.SlugField(max_length=60, unique=True)
+    #: The research team's own name for the wave (back office, audit, provenance).
     name = models.CharField(max_length=200)
+    #: The title the public sees: on the report's cover and the respondents' pages, in
+    #: English and Welsh (blank: the report's cover names the fieldwork period instead,
+    #: respondents see ``name``; a blank Welsh title falls back to the English one).
+    public_title = models.CharField(max_length=200, blank=True, default="")
+    public_title_cy = models.CharField(max_length=200, blank=True, default="")
     instrument_key = models.CharField(max_length=100, help_text="id@version, e.g. cri@1.1.0")
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()

@@ -41,6 +41,20 @@ def wave_has_opened(*, wave: Wave, now: datetime | None = None) -> bool:
     return wave.opens_at <= moment or wave.responses.filter(is_test=False, version__gt=0).exists()
 
 
+def wave_public_title(*, wave: Wave, language: str = "en") -> str:
+    """The wave's public title in ``language``: the Welsh one for ``"cy"`` when set,
+    else the English one; ``""`` when the team has set none."""
+    if language == "cy" and wave.public_title_cy:
+        return wave.public_title_cy
+    return wave.public_title
+
+
+def wave_title_for_respondents(*, wave: Wave, language: str = "en") -> str:
+    """What respondents are shown as the survey's name: the public title, or (none
+    set) the wave's name, as before public titles existed."""
+    return wave_public_title(wave=wave, language=language) or wave.name
+
+
 def wave_get_open_link(*, slug: str) -> Wave | None:
     """The wave whose open link is ``slug``, if it has one."""
     wave: Wave | None = Wave.objects.filter(slug=slug, open_link_enabled=True).first()

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 
 from collabready.errors import UserError
 from collabready.web.surveys.models import EmailKind, Invitation, Wave, WaveEmailTemplate
+from collabready.web.surveys.selectors.waves import wave_title_for_respondents
 
 LANGUAGES = ("en", "cy")
 
@@ -224,7 +225,7 @@ def email_message(
     values = {
         "name": name or ("Syr/Madam" if language == "cy" else "Sir or Madam"),
         "organisation": organisation,
-        "wave": wave.name,
+        "wave": wave_title_for_respondents(wave=wave, language=language),
         "closes": closes_text(wave, language),
         "link": link,
         "optout": optout,

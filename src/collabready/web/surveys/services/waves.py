@@ -1,11 +1,12 @@
 """A wave's lifecycle: create, edit (within what is safe), close, reopen, test mode.
 
 Edit rules: until a wave opens (its opening date has not come and nobody but
-staff testing has answered), its name, instrument, dates and privacy notice can
-change. Once open, only what cannot change the meaning of answers already given
-may change: the internal name, a later closing date, the open link (an
-operational switch: it can be turned off if it is abused), the e-mail settings
-and quotas. Every change of state leaves an audit record in the same transaction.
+staff testing has answered), its name, public title (English and Welsh),
+instrument, dates and privacy notice can change. Once open, only what cannot
+change the meaning of answers already given may change: the internal name, a
+later closing date, the open link (an operational switch: it can be turned off
+if it is abused), the e-mail settings and quotas. Every change of state leaves
+an audit record in the same transaction.
 """
 
 from __future__ import annotations
@@ -49,9 +50,13 @@ def wave_create(
     closes_at: datetime,
     privacy_notice: str,
     open_link_enabled: bool = False,
+    public_title: str = "",
+    public_title_cy: str = "",
     actor: Actor = None,
 ) -> Wave:
-    """A new wave using the instrument ``instrument_key`` (``id@version``)."""
+    """A new wave using the instrument ``instrument_key`` (``id@version``); its
+    ``public_title`` (and Welsh ``public_title_cy``) is what respondents and readers
+    see, ``name`` the research team's own."""
     instrument_get(instrument_key)  # raises if the version is not available
     problems = _check_dates(opens_at, closes_at)
     if not privacy_notice.strip():
@@ -64,6 +69,8 @@ def wave_create(
         wave: Wave = Wave.objects.create(
             slug=slug,
             name=name,
+            public_title=_one_line(public_title),
+            public_title_cy=_one_line(public_title_cy),
             instrument_key=instrument_key,
             opens_at=opens_at,
             closes_at=closes_at,
@@ -72,6 +79,10 @@ def wave_create(
         )
         audit_record("wave.create", actor=actor, obj=wave, instrument=instrument_key)
     return wave
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _check_dates(opens_at: datetime, closes_at: datetime) -> list[str]:
@@ -90,6 +101,9 @@ def wave_update(*, wave_id: int, actor: Actor = None, **changes: Any) -> Wave:
         wave = Wave.objects.select_for_update().get(pk=wave_id)
         opened = wave_has_opened(wave=wave)
         problems: list[str] = []
+        for field in ("public_title", "public_title_cy"):
+            if field in changes:
+                changes[field] = _one_line(str(changes[field]))
         changed = {k: v for k, v in changes.items() if getattr(wave, k) != v}
         if opened:
             for field in sorted(set(changed) - set(SAFE_AFTER_OPENING)):
@@ -135,6 +149,8 @@ _LABELS = {
     "closes_at": "closing date",
     "privacy_notice": "privacy notice",
     "name": "name",
+    "public_title": "public title",
+    "public_title_cy": "public title in Welsh",
     "open_link_enabled": "open link",
 }
 

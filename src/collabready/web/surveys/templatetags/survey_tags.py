@@ -10,8 +10,16 @@ from django.utils.translation import gettext as _
 
 from collabready.analysis.gate import Estimate
 from collabready.instrument import Text
+from collabready.web.surveys.models import Wave
+from collabready.web.surveys.selectors.waves import wave_title_for_respondents
 
 register = template.Library()
+
+
+@register.filter
+def public_title(wave: Wave) -> str:
+    """The survey's name as respondents see it, in the page's language."""
+    return wave_title_for_respondents(wave=wave, language=get_language() or "en")
 
 
 @register.filter

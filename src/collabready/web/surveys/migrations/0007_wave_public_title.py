@@ -1,0 +1,21 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('surveys', '0006_wave_release'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='wave',
+            name='public_title',
+            field=models.CharField(blank=True, default='', max_length=200),
+        ),
+        migrations.AddField(
+            model_name='wave',
+            name='public_title_cy',
+            field=models.CharField(blank=True, default='', max_length=200),
+        ),
+    ]
