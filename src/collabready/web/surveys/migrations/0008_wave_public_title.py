@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_wave_release'),
+        ('surveys', '0007_monitoring_snapshot'),
     ]
 
     operations = [
