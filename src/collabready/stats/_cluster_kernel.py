@@ -62,47 +62,54 @@ def psu_layout(key: Any, psu: Any, w: Any, n_psu: int, key_scale: Any) -> Any:  
     """
     n = key.size
     size = key_scale.size
-    seen = np.zeros((n_psu, 3), dtype=np.int64)  # rows, first fine key, new number + 1
+    # int32 by PSU: these arrays are read at random, and the smaller they are the
+    # more of them stays in the cache
+    rows = np.zeros(n_psu, dtype=np.int32)
+    first = np.empty(n_psu, dtype=np.int32)  # the fine key of the PSU's first row
     mixed_any = np.zeros(n_psu, dtype=np.bool_)
     fine = np.zeros((size, 4))
     for i in range(n):
         u = psu[i]
         k = key[i]
-        rows = seen[u, 0]
-        if rows == 0:
-            seen[u, 1] = k
-        elif seen[u, 1] != k:
+        if rows[u] == 0:
+            first[u] = k
+        elif first[u] != k:
             mixed_any[u] = True
-        seen[u, 0] = rows + 1
+        rows[u] += 1
         fine[k, 0] += 1.0
         fine[k, 1] += w[i]
-    slot = np.empty(n, dtype=np.int64)
+    slot = np.empty(n, dtype=np.int32)
+    number = np.full(n_psu, -1, dtype=np.int32)
     order = np.empty(n_psu, dtype=np.int64)
-    info = np.empty((n_psu, 3))
-    mixed = np.zeros(n_psu, dtype=np.bool_)
     m = 0
     for i in range(n):
         u = psu[i]
-        wi = w[i]
-        if seen[u, 0] == 1:
+        if rows[u] == 1:
             k = key[i]
+            wi = w[i]
             slot[i] = -1
             fine[k, 2] += key_scale[k] * wi * wi
             fine[k, 3] += 1.0
             continue
-        r = seen[u, 2] - 1
+        r = number[u]
         if r < 0:
             r = m
             m += 1
-            seen[u, 2] = m
+            number[u] = r
             order[r] = u
-            info[r, 0] = 0.0
-            info[r, 1] = seen[u, 0]
-            info[r, 2] = seen[u, 1]
-            mixed[r] = mixed_any[u]
-        info[r, 0] += wi
         slot[i] = r
-    return slot, order[:m], info[:m], mixed[:m], fine
+    info = np.zeros((m, 3))
+    mixed = np.zeros(m, dtype=np.bool_)
+    for r in range(m):
+        u = order[r]
+        info[r, 1] = rows[u]
+        info[r, 2] = first[u]
+        mixed[r] = mixed_any[u]
+    for i in range(n):
+        r = slot[i]
+        if r >= 0:
+            info[r, 0] += w[i]
+    return slot, order[:m], info, mixed, fine
 
 
 @njit(cache=True, nogil=True)
@@ -142,8 +149,9 @@ def row_sums(
 ) -> Any:  # pragma: no cover
     """One pass over the rows for all variables.
 
-    Returns the multi-row PSUs' totals (m × k: ``P_u``; m × 3k when ``lost``:
-    also each variable's missing weight and rows), the fine sums (size × 2k:
+    Returns the multi-row PSUs' totals ``P_u`` (m × k), their missing weight and
+    rows of each variable (m × 2k; 0 × 2k unless ``lost``: apart, so that the
+    totals a row adds to stay close together), the fine sums (size × 2k:
     Σ y, Σ w y), the moves of rows missing a variable to their missing slot
     (size × 2k: count, weight) and the one-row PSUs' terms by fine key
     (size × 4k: ``Σ s P²``, ``Σ s P W``, and for a variable with missing values
@@ -153,7 +161,8 @@ def row_sums(
     """
     k, n = ys.shape
     size = key_scale.size
-    acc = np.zeros((m, 3 * k if lost else k))
+    acc = np.zeros((m, k))
+    gone = np.zeros((m if lost else 0, 2 * k))
     fine = np.zeros((size, 2 * k))
     moves = np.zeros((size, 2 * k))
     out = np.zeros((size, 4 * k))
@@ -185,17 +194,18 @@ def row_sums(
                 moves[kk, k + j] -= wi
                 moves[km, k + j] += wi
                 if r >= 0:
-                    acc[r, k + j] += wi
-                    acc[r, 2 * k + j] += 1.0
-    return acc, fine, moves, out
+                    gone[r, j] += wi
+                    gone[r, k + j] += 1.0
+    return acc, gone, fine, moves, out
 
 
 @njit(cache=True, nogil=True)
 def psu_sums(
-    acc: Any, k: int, info: Any, mixed: Any, scale: Any, size: int, lost: bool
+    acc: Any, gone: Any, info: Any, mixed: Any, scale: Any, size: int, lost: bool
 ) -> Any:  # pragma: no cover
     """The simple multi-row PSUs' terms by fine key: size × 6k (:data:`PSU_TERMS`; only
     the first two when not ``lost``) and their ``Σ s W²`` and count (size × 2)."""
+    k = acc.shape[1]
     out = np.zeros((size, 6 * k if lost else 2 * k))
     common = np.zeros((size, 2))
     for u in range(acc.shape[0]):
@@ -213,8 +223,8 @@ def psu_sums(
             out[kk, j] += sp * pu
             out[kk, k + j] += sp * wu
             if lost:
-                q = wu - acc[u, k + j]
-                if acc[u, 2 * k + j] < n_rows:
+                q = wu - gone[u, j]
+                if gone[u, k + j] < n_rows:
                     out[kk, 2 * k + j] += 1.0
                 out[kk, 3 * k + j] += sp * q
                 out[kk, 4 * k + j] += s * q * q

@@ -24,7 +24,10 @@ the steps each route depends on would sit in another file from the route.
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -442,6 +445,23 @@ def _stacked(design: SurveyDesign, variables: Mapping[str, npt.ArrayLike]) -> Fl
     return ys
 
 
+#: Threads for the kernels' sums (each takes a share of the variables), on designs
+#: of at least this many rows.
+_KERNEL_THREADS = max(1, min(2, os.cpu_count() or 1))
+_KERNEL_THREAD_ROWS = 100_000
+
+
+def _join(parts: list[FloatArray], sizes: list[int]) -> FloatArray:
+    """Tables whose column ``t * k_p + j`` is term t of variable j of each part's ``k_p``
+    variables, as one table of all ``k`` variables (column ``t * k + j``)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = parts[0].shape[0]
+    blocks = [p.reshape(rows, -1, kp) for p, kp in zip(parts, sizes, strict=True)]
+    joined: FloatArray = np.concatenate(blocks, axis=2).reshape(rows, -1)
+    return joined
+
+
 def _kernel_row_tables(
     design: SurveyDesign,
     variables: Mapping[str, npt.ArrayLike],
@@ -472,15 +492,35 @@ def _kernel_row_tables(
     key64 = np.ascontiguousarray(key, dtype=np.int64)
     psu64 = np.ascontiguousarray(psu, dtype=np.int64)
     key_scale = np.repeat(design.stratum_scale.astype(np.float64), n_cells * width)
-    slot, order, info, mixed, fine_all = kernel.psu_layout(key64, psu64, w, n_psu, key_scale)
-    ys = _stacked(design, variables)
-    shift, gone_counts = kernel.shifts(ys, w)
+    # the kernels release the GIL: the layout runs while the variables are stacked,
+    # and the variables' sums are split between the threads (each its own arrays)
+    threads = min(_KERNEL_THREADS, k) if design.n >= _KERNEL_THREAD_ROWS else 1
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        layout = pool.submit(kernel.psu_layout, key64, psu64, w, n_psu, key_scale)
+        ys = _stacked(design, variables)
+        slot, order, info, mixed, fine_all = layout.result()
+        m = int(order.size)
+        scale = np.ascontiguousarray(design.stratum_scale[design.psu_stratum[order]])
+        bounds = np.linspace(0, k, threads + 1).astype(int)
+
+        def sums(part: tuple[int, int]) -> tuple[Any, ...]:
+            part_ys = ys[part[0] : part[1]]
+            shift, gone_counts = kernel.shifts(part_ys, w)
+            lost = bool(gone_counts.any())
+            acc, gone, fine, moves, single = kernel.row_sums(
+                part_ys, shift, w, key64, slot, key_scale, width, m, lost
+            )
+            multi, common = kernel.psu_sums(acc, gone, info, mixed, scale, size, lost)
+            if not lost:  # the same terms in every part
+                multi = np.concatenate([multi, np.zeros((size, 2 * multi.shape[1]))], axis=1)
+            return shift, gone_counts, fine, moves, single, multi, common
+
+        results = list(pool.map(sums, list(itertools.pairwise(bounds.tolist()))))
+    shift, gone_counts = (np.concatenate([r[i] for r in results]) for i in (0, 1))
+    sizes = np.diff(bounds).tolist()
+    fine, moves, single, multi = (_join([r[i] for r in results], sizes) for i in (2, 3, 4, 5))
+    common = results[0][6]
     lost = bool(gone_counts.any())
-    m = int(order.size)
-    acc, fine, moves, single = kernel.row_sums(ys, shift, w, key64, slot, key_scale, width, m, lost)
-    scale = np.ascontiguousarray(design.stratum_scale[design.psu_stratum[order]])
-    multi, common = kernel.psu_sums(acc, k, info, mixed, scale, size, lost)
-    del acc
     # the fine keys that occur, with the missing slots of their (stratum, cell)
     used = np.flatnonzero(fine_all[:, 0] > 0)
     used = np.union1d(used, used - used % width + width - 1)
