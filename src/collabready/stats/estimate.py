@@ -145,7 +145,7 @@ def domain_estimates(
     overall: bool,
     statistic: Statistic,
     fused: bool = True,
-    engine: Engine = "kernel",
+    engine: Engine = "auto",
 ) -> list[tuple[str, str, Factor, DomainEstimates]]:
     """(variable, grouping, factor, estimates) for every variable and grouping.
 

@@ -273,9 +273,14 @@ def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
 
 
 #: How :func:`fused_row_tables` sums a clustered design: the compiled kernel
-#: (:mod:`collabready.stats._cluster_kernel`, one pass for all variables) or numpy
-#: (bincounts and ``reduceat`` per variable; the reference the kernel is tested against).
-Engine = Literal["kernel", "numpy"]
+#: (:mod:`collabready.stats._cluster_kernel`, one pass for all variables), numpy
+#: (bincounts and ``reduceat`` per variable; the reference the kernel is tested
+#: against), or ``"auto"``: the kernel from :data:`KERNEL_MIN_ROWS` rows.
+Engine = Literal["auto", "kernel", "numpy"]
+#: From this many rows ``engine="auto"`` uses the kernel. Below it numpy's passes take
+#: milliseconds, and a process that never estimates a large clustered design never
+#: imports numba (about a second) nor loads its compiled code.
+KERNEL_MIN_ROWS = 50_000
 
 
 def fused_row_tables(
@@ -283,7 +288,7 @@ def fused_row_tables(
     variables: Mapping[str, npt.ArrayLike],
     groupings: Sequence[Factor],
     *,
-    engine: Engine = "kernel",
+    engine: Engine = "auto",
 ) -> list[tuple[str, int, RowTables]] | None:
     """:class:`RowTables` of every (variable, grouping) from one pass per variable.
 
@@ -300,8 +305,8 @@ def fused_row_tables(
     once (one bincount over the rows) and the PSUs that lie in one fine group
     are summed over the same fine key (:class:`ClusterTables`); the few PSUs
     that straddle fine groups are kept as PSU × domain tables. With
-    ``engine="kernel"`` (the default) these sums are taken for all variables at
-    once by compiled kernels (:mod:`collabready.stats._cluster_kernel`): a pass
+    ``engine="kernel"`` (the default, ``"auto"``, from :data:`KERNEL_MIN_ROWS`
+    rows) these sums are taken for all variables at once by compiled kernels (:mod:`collabready.stats._cluster_kernel`): a pass
     over the rows and one over the PSUs instead of about ten per variable.
     """
     if not groupings:
@@ -351,7 +356,7 @@ def fused_row_tables(
     def by_grouping(table: FloatArray, onehot: FloatArray) -> FloatArray:
         return (table.reshape(shape) @ onehot).reshape(n_strata, n_cells, -1)
 
-    if clustered and engine == "kernel":
+    if clustered and (engine == "kernel" or (engine == "auto" and n >= KERNEL_MIN_ROWS)):
         return _kernel_row_tables(
             design, variables, groupings, key=key, size=size, width=width, maps=maps
         )
@@ -557,9 +562,12 @@ def _kernel_row_tables(
         mixed_rows = np.flatnonzero(is_mixed[slot])  # slot -1 reads the last: False
     else:
         mixed_rows = np.zeros(0, dtype=np.intp)
+    # mixed PSUs in the design's order, as the numpy route keeps them
+    mixed_psu = order[mixed_new].astype(np.intp)
+    by_number = np.argsort(mixed_psu)
     local = np.full(m + 1, -1, dtype=np.intp)
-    local[mixed_new] = np.arange(mixed_new.size)
-    mixed_parts = (mixed_rows, local[slot[mixed_rows]], order[mixed_new].astype(np.intp))
+    local[mixed_new[by_number]] = np.arange(mixed_new.size)
+    mixed_parts = (mixed_rows, local[slot[mixed_rows]], mixed_psu[by_number])
     y_rows = ys[:, mixed_rows]
     valid_rows = np.isfinite(y_rows)
     wy_rows = np.where(valid_rows, w[mixed_rows] * (y_rows - shift[:, None]), 0.0)
