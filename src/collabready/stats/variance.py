@@ -306,8 +306,10 @@ def fused_row_tables(
     are summed over the same fine key (:class:`ClusterTables`); the few PSUs
     that straddle fine groups are kept as PSU × domain tables. With
     ``engine="kernel"`` (the default, ``"auto"``, from :data:`KERNEL_MIN_ROWS`
-    rows) these sums are taken for all variables at once by compiled kernels (:mod:`collabready.stats._cluster_kernel`): a pass
-    over the rows and one over the PSUs instead of about ten per variable.
+    rows) these sums are taken for all variables at once by compiled kernels
+    (:mod:`collabready.stats._cluster_kernel`): two passes over the rows for the
+    PSU layout, one for all variables' sums and one over the PSUs of several
+    rows, instead of about ten passes per variable.
     """
     if not groupings:
         return None
