@@ -15,6 +15,11 @@ Two routes give the same numbers:
   place in the design (zero influence before calibration), which is what R
   does for domains (``svyby``, ``subset``).
 
+  :func:`fused_row_tables` gives those sums for every variable and grouping
+  at once; on large clustered designs through the compiled kernels of
+  :mod:`collabready.stats._cluster_kernel` (``engine="kernel"``), otherwise
+  with numpy (``engine="numpy"``, the reference the kernel is tested against).
+
 Why this module is long: the two routes are one algorithm (PSU sums, strata
 centring, residualising on the raking margins, the lonely-PSU rules) written
 twice, once for influence matrices and once over grouped sums, and they share
