@@ -124,7 +124,7 @@ GROUPINGS = ("sector", "size", "region")
 TARGET_COMPUTE = 0.400
 TARGET_RATIO = 100.0
 #: the names each timed function looks up at call time, wrapped with a timer
-LOAD_PARTS = ("integer_codes", "polars_codes", "matrix_from_columns", "_digest")
+LOAD_PARTS = ("polars_codes", "matrix_from_columns", "_digest")
 ANALYSE_PARTS = ("prepare", "weight", "design_for", "grouping", "estimate_means", "_protect")
 
 

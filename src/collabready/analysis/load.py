@@ -23,7 +23,6 @@ from collabready.analysis import codec
 from collabready.analysis.policy import cluster_ids
 from collabready.errors import UserError
 from collabready.instrument import Instrument, ProfileQuestion
-from collabready.instrument.model import DONT_KNOW, MISSING
 from collabready.scoring import matrix_from_columns
 from collabready.scoring.api import polars_codes
 from collabready.stats.factor import Factor, factorize
@@ -154,14 +153,12 @@ def from_frame(
     if responses.height == 0:
         raise WaveInputError(f"{source}: has no rows")
     n = responses.height
-    codes = integer_codes(responses, instrument)
-    if codes is None:  # not all integer columns, or a code out of range: checked one by one
-        cols = {
-            i: polars_codes(responses.get_column(i))
-            for i in instrument.item_ids
-            if i in responses.columns
-        }
-        codes = matrix_from_columns(cols, instrument, source=source)
+    cols = {
+        i: polars_codes(responses.get_column(i))
+        for i in instrument.item_ids
+        if i in responses.columns
+    }
+    codes = matrix_from_columns(cols, instrument, source=source)
     factors = {
         q.id: _profile_column(responses.get_column(q.id), q)
         for q in instrument.profile
@@ -200,39 +197,6 @@ def from_frame(
         complete,
         clustered,
     )
-
-
-def integer_codes(responses: pl.DataFrame, instrument: Instrument) -> NDArray[np.int8] | None:
-    """The item columns as the column-major int8 code matrix in one polars call, or None.
-
-    The fast path of :func:`from_frame` when every item column is there and holds
-    integers: nulls become ``MISSING``, polars writes the matrix (in parallel) and
-    one table lookup checks that every code is an answer, don't know or missing.
-    None sends the caller down the column-by-column path, which names the column
-    and row at fault.
-    """
-    item_ids = instrument.item_ids
-    if not item_ids or any(
-        i not in responses.columns or not responses.schema[i].is_integer() for i in item_ids
-    ):
-        return None
-    matrix = responses.select([pl.col(i).fill_null(MISSING) for i in item_ids]).to_numpy(
-        order="fortran"
-    )
-    if matrix.dtype != np.int8:
-        if matrix.min() < -128 or matrix.max() > 127:
-            return None
-        matrix = matrix.astype(np.int8, order="F")
-    points = [instrument.scale(instrument.item(i).scale).points for i in item_ids]
-    for top in sorted(set(points)):
-        allowed = np.zeros(256, dtype=np.bool_)
-        allowed[[*range(1, top + 1), DONT_KNOW, MISSING]] = True
-        columns = [j for j, p in enumerate(points) if p == top]
-        block = matrix if len(columns) == len(points) else matrix[:, columns]
-        if not allowed[block.view(np.uint8)].all():
-            return None
-    codes: NDArray[np.int8] = np.asfortranarray(matrix)
-    return codes
 
 
 def _profile_column(column: pl.Series, question: ProfileQuestion) -> Factor:
