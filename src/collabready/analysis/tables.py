@@ -201,7 +201,9 @@ def analyse_responses(
     variables = outcome_variables(matrix.instrument)
     table = estimate_means(
         design=design,
-        variables={v: data.col(v) for v in variables},
+        # the float32 score columns as they are (views): the estimate reads them as
+        # float64 once, exactly the values data.col would give
+        variables={v: data.scores.column(v) for v in variables},
         by={b: grouping(data, b) for b in by},
     )
     columns = (

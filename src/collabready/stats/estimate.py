@@ -28,6 +28,7 @@ from collabready.stats.errors import StatsInputError
 from collabready.stats.factor import Factor, factorize
 from collabready.stats.variance import (
     DomainEstimates,
+    Engine,
     GroupTables,
     Statistic,
     domain_covariance,
@@ -144,18 +145,20 @@ def domain_estimates(
     overall: bool,
     statistic: Statistic,
     fused: bool = True,
+    engine: Engine = "auto",
 ) -> list[tuple[str, str, Factor, DomainEstimates]]:
     """(variable, grouping, factor, estimates) for every variable and grouping.
 
     The fused tables (one pass per variable for all groupings, with or without
     clusters) are used when they apply; ``fused=False`` forces the per-grouping
     path, which gives the same numbers (kept for checks and as the benchmark's
-    same-run baseline).
+    same-run baseline). ``engine`` chooses how the fused tables of a clustered
+    design are summed (see :func:`~collabready.stats.variance.fused_row_tables`).
     """
     groupings = _groupings(design, by, overall)
     results = []
     factors = [factor for _, factor in groupings]
-    fused_tables = fused_row_tables(design, variables, factors) if fused else None
+    fused_tables = fused_row_tables(design, variables, factors, engine=engine) if fused else None
     if fused_tables is not None:
         for name, g, row_tables in fused_tables:
             grouping, factor = groupings[g]

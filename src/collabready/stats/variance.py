@@ -15,6 +15,11 @@ Two routes give the same numbers:
   place in the design (zero influence before calibration), which is what R
   does for domains (``svyby``, ``subset``).
 
+  :func:`fused_row_tables` gives those sums for every variable and grouping
+  at once; on large clustered designs through the compiled kernels of
+  :mod:`collabready.stats._cluster_kernel` (``engine="kernel"``), otherwise
+  with numpy (``engine="numpy"``, the reference the kernel is tested against).
+
 Why this module is long: the two routes are one algorithm (PSU sums, strata
 centring, residualising on the raking margins, the lonely-PSU rules) written
 twice, once for influence matrices and once over grouped sums, and they share
@@ -24,10 +29,13 @@ the steps each route depends on would sit in another file from the route.
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -269,10 +277,23 @@ def _psu_layout(design: SurveyDesign, key: IntArray, size: int) -> _PsuLayout:
     )
 
 
+#: How :func:`fused_row_tables` sums a clustered design: the compiled kernel
+#: (:mod:`collabready.stats._cluster_kernel`, one pass for all variables), numpy
+#: (bincounts and ``reduceat`` per variable; the reference the kernel is tested
+#: against), or ``"auto"``: the kernel from :data:`KERNEL_MIN_ROWS` rows.
+Engine = Literal["auto", "kernel", "numpy"]
+#: From this many rows ``engine="auto"`` uses the kernel. Below it numpy's passes take
+#: milliseconds, and a process that never estimates a large clustered design never
+#: imports numba (about a second) nor loads its compiled code.
+KERNEL_MIN_ROWS = 50_000
+
+
 def fused_row_tables(
     design: SurveyDesign,
     variables: Mapping[str, npt.ArrayLike],
     groupings: Sequence[Factor],
+    *,
+    engine: Engine = "auto",
 ) -> list[tuple[str, int, RowTables]] | None:
     """:class:`RowTables` of every (variable, grouping) from one pass per variable.
 
@@ -288,7 +309,12 @@ def fused_row_tables(
     With clusters, the PSU totals ``P_u``, ``Q_u`` of each variable are taken
     once (one bincount over the rows) and the PSUs that lie in one fine group
     are summed over the same fine key (:class:`ClusterTables`); the few PSUs
-    that straddle fine groups are kept as PSU × domain tables.
+    that straddle fine groups are kept as PSU × domain tables. With
+    ``engine="kernel"`` (the default, ``"auto"``, from :data:`KERNEL_MIN_ROWS`
+    rows) these sums are taken for all variables at once by compiled kernels
+    (:mod:`collabready.stats._cluster_kernel`): two passes over the rows for the
+    PSU layout, one for all variables' sums and one over the PSUs of several
+    rows, instead of about ten passes per variable.
     """
     if not groupings:
         return None
@@ -324,7 +350,23 @@ def fused_row_tables(
         if n_strata > 1:
             hc = design.strata * n_cells + hc
         key = hc * width + fine
+    maps = []
+    for (step, levels), factor in zip(placement, groupings, strict=True):
+        code = (present // step) % levels - 1
+        onehot = np.zeros((width, factor.n_levels + 1))
+        onehot[np.arange(present.size), np.where(code >= 0, code, factor.n_levels)] = 1.0
+        onehot[width - 1, factor.n_levels] = 1.0
+        maps.append(onehot)
     clustered = design.psu is not None
+    shape = (n_hc, width)
+
+    def by_grouping(table: FloatArray, onehot: FloatArray) -> FloatArray:
+        return (table.reshape(shape) @ onehot).reshape(n_strata, n_cells, -1)
+
+    if clustered and (engine == "kernel" or (engine == "auto" and n >= KERNEL_MIN_ROWS)):
+        return _kernel_row_tables(
+            design, variables, groupings, key=key, size=size, width=width, maps=maps
+        )
     layout = _psu_layout(design, key, size) if clustered else None
     w = design.weights
     w2 = w * w
@@ -336,13 +378,6 @@ def fused_row_tables(
     w_fine = np.zeros(size)
     w_fine[key] = w
     constant = bool(np.array_equal(w_fine[key], w))
-    maps = []
-    for (step, levels), factor in zip(placement, groupings, strict=True):
-        code = (present // step) % levels - 1
-        onehot = np.zeros((width, factor.n_levels + 1))
-        onehot[np.arange(present.size), np.where(code >= 0, code, factor.n_levels)] = 1.0
-        onehot[width - 1, factor.n_levels] = 1.0
-        maps.append(onehot)
 
     def moved(rows: IntArray, values: FloatArray | None) -> FloatArray:
         """Change to a table when ``rows`` move to their missing slot."""
@@ -351,11 +386,6 @@ def fused_row_tables(
         return group_sum(k_to, values, size) - group_sum(k_from, values, size)
 
     out: list[tuple[str, int, RowTables]] = []
-    shape = (n_hc, width)
-
-    def by_grouping(table: FloatArray, onehot: FloatArray) -> FloatArray:
-        return (table.reshape(shape) @ onehot).reshape(n_strata, n_cells, -1)
-
     for name, values in variables.items():
         valid, shift, yc = _centre(design, values)
         gone = np.flatnonzero(~valid) if valid is not None else np.zeros(0, dtype=np.intp)
@@ -397,13 +427,182 @@ def fused_row_tables(
             extra = None
             if layout is not None and wy is not None:
                 psu_summed = [by_grouping(t, onehot) for t in psu_fine]
+                rows = layout.mixed_rows
                 extra = _cluster_tables(
-                    design, layout, summed=psu_summed, group=groupings[g], valid=valid, wy=wy
+                    design,
+                    (rows, layout.mixed_local, layout.mixed_psu),
+                    summed=psu_summed,
+                    group=groupings[g],
+                    valid=None if valid is None else valid[rows],
+                    wy=wy[rows],
                 )
             count_g, s_w_g, s_w2_g, s_y_g, s_wy_g, s_w2y_g, s_w2y2_g = summed
             tables = RowTables(
                 shift, count_g, s_w_g, s_w2_g, s_y_g, s_wy_g, s_w2y_g, s_w2y2_g, clusters=extra
             )
+            out.append((name, g, tables))
+    return out
+
+
+def _stacked(design: SurveyDesign, variables: Mapping[str, npt.ArrayLike]) -> FloatArray:
+    """The variables as the rows of one (variables × n) float64 array (NaN = missing)."""
+    ys = np.empty((len(variables), design.n))
+    for j, values in enumerate(variables.values()):
+        y = np.asarray(values)
+        if y.dtype.kind not in "fiub":
+            y = y.astype(np.float64)
+        if y.shape != (design.n,):
+            raise ValueError(f"variable has shape {y.shape}; the design has {design.n} rows")
+        ys[j] = y
+    return ys
+
+
+#: Threads for the kernels' sums (each takes a share of the variables), on designs
+#: of at least this many rows.
+_KERNEL_THREADS = max(1, min(2, os.cpu_count() or 1))
+_KERNEL_THREAD_ROWS = 100_000
+
+
+def _join(parts: list[FloatArray], sizes: list[int]) -> FloatArray:
+    """Tables whose column ``t * k_p + j`` is term t of variable j of each part's ``k_p``
+    variables, as one table of all ``k`` variables (column ``t * k + j``)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = parts[0].shape[0]
+    blocks = [p.reshape(rows, -1, kp) for p, kp in zip(parts, sizes, strict=True)]
+    joined: FloatArray = np.concatenate(blocks, axis=2).reshape(rows, -1)
+    return joined
+
+
+def _kernel_row_tables(
+    design: SurveyDesign,
+    variables: Mapping[str, npt.ArrayLike],
+    groupings: Sequence[Factor],
+    *,
+    key: IntArray,
+    size: int,
+    width: int,
+    maps: list[FloatArray],
+) -> list[tuple[str, int, RowTables]]:
+    """:func:`fused_row_tables` of a clustered design from the compiled kernels.
+
+    The same tables as the numpy route (``_psu_layout`` + ``_psu_fine_tables``
+    per variable), from two passes over the rows for the PSU layout, one per
+    variable for its centre, one over the rows for all variables' sums and one
+    over the PSUs with several rows (see :mod:`collabready.stats._cluster_kernel`).
+    Each grouping's tables are then the fine keys that occur summed within its
+    levels, for all variables and sums at once.
+    """
+    from collabready.stats import _cluster_kernel as kernel
+
+    psu = design.psu
+    assert psu is not None
+    n_psu, k = design.n_psu, len(variables)
+    cal = design.calibration
+    n_strata, n_cells = design.n_strata, 1 if cal is None else cal.n_cells
+    w = np.ascontiguousarray(design.weights, dtype=np.float64)
+    key64 = np.ascontiguousarray(key, dtype=np.int64)
+    psu64 = np.ascontiguousarray(psu, dtype=np.int64)
+    key_scale = np.repeat(design.stratum_scale.astype(np.float64), n_cells * width)
+    # the kernels release the GIL: the layout runs while the variables are stacked,
+    # and the variables' sums are split between the threads (each its own arrays)
+    threads = min(_KERNEL_THREADS, k) if design.n >= _KERNEL_THREAD_ROWS else 1
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        layout = pool.submit(kernel.psu_layout, key64, psu64, w, n_psu, key_scale)
+        ys = _stacked(design, variables)
+        slot, order, info, mixed, fine_all = layout.result()
+        m = int(order.size)
+        scale = np.ascontiguousarray(design.stratum_scale[design.psu_stratum[order]])
+        bounds = np.linspace(0, k, threads + 1).astype(int)
+
+        def sums(part: tuple[int, int]) -> tuple[Any, ...]:
+            part_ys = ys[part[0] : part[1]]
+            shift, gone_counts = kernel.shifts(part_ys, w)
+            lost = bool(gone_counts.any())
+            acc, gone, fine, moves, single = kernel.row_sums(
+                part_ys, shift, w, key64, slot, key_scale, width, m, lost
+            )
+            multi, common = kernel.psu_sums(acc, gone, info, mixed, scale, size, lost)
+            if not lost:  # the same terms in every part
+                multi = np.concatenate([multi, np.zeros((size, 2 * multi.shape[1]))], axis=1)
+            return shift, gone_counts, fine, moves, single, multi, common
+
+        results = list(pool.map(sums, list(itertools.pairwise(bounds.tolist()))))
+    shift, gone_counts = (np.concatenate([r[i] for r in results]) for i in (0, 1))
+    sizes = np.diff(bounds).tolist()
+    fine, moves, single, multi = (_join([r[i] for r in results], sizes) for i in (2, 3, 4, 5))
+    common = results[0][6]
+    lost = bool(gone_counts.any())
+    # the fine keys that occur, with the missing slots of their (stratum, cell)
+    used = np.flatnonzero(fine_all[:, 0] > 0)
+    used = np.union1d(used, used - used % width + width - 1)
+    miss = gone_counts > 0
+    ww = (common[used, 0] + fine_all[used, 2])[:, None]
+    psu_count = (common[used, 1] + fine_all[used, 3])[:, None]
+    s_pw = single[used, k : 2 * k] + multi[used, k : 2 * k]
+    parts = [
+        fine_all[used, :1] + moves[used, :k],  # count
+        fine_all[used, 1:2] + moves[used, k:],  # s_w
+        fine[used, :k] if cal is not None else np.zeros((used.size, k)),  # s_y
+        fine[used, k:],  # s_wy
+        single[used, :k] + multi[used, :k],  # s_pp
+        s_pw,
+    ]
+    if lost:
+        q_single = single[used, 2 * k : 3 * k]
+        parts += [
+            np.where(miss, single[used, 3 * k :] + multi[used, 2 * k : 3 * k], psu_count),
+            np.where(miss, single[used, k : 2 * k] + multi[used, 3 * k : 4 * k], s_pw),
+            np.where(miss, q_single + multi[used, 4 * k : 5 * k], ww),
+            np.where(miss, q_single + multi[used, 5 * k :], ww),
+        ]
+    else:
+        parts += [np.broadcast_to(psu_count, (used.size, k)), s_pw]
+        parts += [np.broadcast_to(ww, (used.size, k))] * 2
+    # count, s_w, s_y, s_wy, s_pp, s_pw, psu count, s_pq, s_qq, s_qw; and s_ww
+    table = np.stack(parts, axis=1)  # used × 10 × k
+    hc, at = np.divmod(used, width)
+    mixed_new = np.flatnonzero(mixed)
+    if mixed_new.size:
+        is_mixed = np.zeros(m + 1, dtype=np.bool_)
+        is_mixed[mixed_new] = True
+        mixed_rows = np.flatnonzero(is_mixed[slot])  # slot -1 reads the last: False
+    else:
+        mixed_rows = np.zeros(0, dtype=np.intp)
+    # mixed PSUs in the design's order, as the numpy route keeps them
+    mixed_psu = order[mixed_new].astype(np.intp)
+    by_number = np.argsort(mixed_psu)
+    local = np.full(m + 1, -1, dtype=np.intp)
+    local[mixed_new[by_number]] = np.arange(mixed_new.size)
+    mixed_parts = (mixed_rows, local[slot[mixed_rows]], mixed_psu[by_number])
+    y_rows = ys[:, mixed_rows]
+    valid_rows = np.isfinite(y_rows)
+    wy_rows = np.where(valid_rows, w[mixed_rows] * (y_rows - shift[:, None]), 0.0)
+    by_grouping = []
+    for onehot in maps:
+        slots = onehot.shape[1]
+        index = hc * slots + onehot.argmax(axis=1)[at]
+        summed = np.zeros((n_strata * n_cells * slots, 10, k))
+        np.add.at(summed, index, table)
+        s_ww = group_sum(index, ww[:, 0], summed.shape[0])
+        shape = (n_strata, n_cells, slots)
+        by_grouping.append((summed.reshape(*shape, 10, k), s_ww.reshape(shape)))
+    out: list[tuple[str, int, RowTables]] = []
+    for j, name in enumerate(variables):
+        valid = valid_rows[j] if miss[j] else None
+        for g, (summed, s_ww) in enumerate(by_grouping):
+            t = [np.ascontiguousarray(summed[..., i, j]) for i in range(10)]
+            count, s_w, s_y, s_wy, s_pp, s_pw, n_psu_g, s_pq, s_qq, s_qw = t
+            zeros = np.zeros_like(count)
+            extra = _cluster_tables(
+                design,
+                mixed_parts,
+                summed=[s_pp, s_pq, s_qq, s_pw, s_qw, s_ww, n_psu_g],
+                group=groupings[g],
+                valid=valid,
+                wy=wy_rows[j],
+            )
+            tables = RowTables(float(shift[j]), count, s_w, zeros, s_y, s_wy, zeros, zeros, extra)
             out.append((name, g, tables))
     return out
 
@@ -452,34 +651,39 @@ def _psu_fine_tables(
 
 def _cluster_tables(
     design: SurveyDesign,
-    layout: _PsuLayout,
+    mixed: tuple[IntArray, IntArray, IntArray],
     *,
     summed: list[FloatArray],
     group: Factor,
     valid: npt.NDArray[np.bool_] | None,
     wy: FloatArray,
 ) -> ClusterTables:
-    """The :class:`ClusterTables` of one grouping: simple PSUs summed, mixed ones kept."""
+    """The :class:`ClusterTables` of one grouping: simple PSUs summed, mixed ones kept.
+
+    ``mixed`` holds the rows of the mixed PSUs, their mixed-PSU number (0, 1, ...)
+    and the mixed PSUs in the design's numbering; ``valid`` (None: all valid) and
+    ``wy`` are the variable's at those rows.
+    """
     slots = group.n_levels + 1
-    m = int(layout.mixed_psu.size)
+    mixed_rows, mixed_local, mixed_psu = mixed
+    m = int(mixed_psu.size)
     mixed_p = mixed_q = np.zeros((m, slots))
     mixed_cells = None
     mixed_scale = np.zeros(m)
     mixed_stratum = np.zeros(m, dtype=np.intp)
     if m:
-        rows = layout.mixed_rows
-        codes = group.codes[rows]
+        codes = group.codes[mixed_rows]
         inside = codes >= 0
         if valid is not None:
-            inside &= valid[rows]
-        slot = layout.mixed_local * slots + np.where(inside, codes, slots - 1)
-        mixed_p = group_sum(slot, wy[rows], m * slots).reshape(m, slots)
-        w_in = np.where(inside, design.weights[rows], 0.0)
+            inside &= valid
+        slot = mixed_local * slots + np.where(inside, codes, slots - 1)
+        mixed_p = group_sum(slot, wy, m * slots).reshape(m, slots)
+        w_in = np.where(inside, design.weights[mixed_rows], 0.0)
         mixed_q = group_sum(slot, w_in, m * slots).reshape(m, slots)
-        mixed_stratum = design.psu_stratum[layout.mixed_psu]
+        mixed_stratum = design.psu_stratum[mixed_psu]
         mixed_scale = design.stratum_scale[mixed_stratum]
         if design.calibration is not None:
-            mixed_cells = design.psu_cell_weights()[layout.mixed_psu]
+            mixed_cells = design.psu_cell_weights()[mixed_psu]
     s_pp, s_pq, s_qq, s_pw, s_qw, s_ww, psu_count = summed
     return ClusterTables(
         s_pp=s_pp,
