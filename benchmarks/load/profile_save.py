@@ -4,11 +4,13 @@
 
 In this process, on a throw-away PostgreSQL database on 127.0.0.1 (dropped at
 the end), with the production settings' middleware: Django's test client opens
-one personal link and posts the Citizens page ``--saves`` times, under
-cProfile. It prints the median time of a save, its same-run floor (the bare
-upsert of ``benchmarks.load.floor`` on the same connection, no HTTP, no
-middleware), and the functions with the most cumulative time, so that the
-platform's cost can be read against what a save must do at the least.
+one personal link and posts the Citizens page ``--saves`` times without the
+profiler (the median time of a save), then ``--saves`` times again under
+cProfile. It prints that median, its same-run floor (the bare upsert of
+``benchmarks.load.floor`` on the same connection, no HTTP, no middleware), the
+SQL statements of one save (the session read included), and the functions with
+the most cumulative and the most own time, so that the platform's cost can be
+read against what a save must do at the least.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         harness.create_database()
         from django.db import connection, transaction
         from django.test import Client
+        from django.test.utils import CaptureQueriesContext
 
         from benchmarks.load.floor import CREATE, TABLE
         from collabready.web.surveys.journey import journey_pages
@@ -49,15 +52,22 @@ def main(argv: list[str] | None = None) -> int:
         url = "/survey/questions/citizens/"
         for _ in range(20):  # warm-up
             client.post(url, page_answers(citizens, rng))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(url, page_answers(citizens, rng)).status_code == 302
+        statements = [q["sql"] for q in captured.captured_queries]
         times = []
-        profiler = cProfile.Profile()
         for _ in range(args.saves):
             data = page_answers(citizens, rng)
             t0 = time.perf_counter()
+            got = client.post(url, data)
+            times.append(time.perf_counter() - t0)
+            assert got.status_code == 302, got.status_code
+        profiler = cProfile.Profile()
+        for _ in range(args.saves):
+            data = page_answers(citizens, rng)
             profiler.enable()
             got = client.post(url, data)
             profiler.disable()
-            times.append(time.perf_counter() - t0)
             assert got.status_code == 302, got.status_code
         with connection.cursor() as cursor:
             cursor.execute(CREATE)
@@ -76,14 +86,18 @@ def main(argv: list[str] | None = None) -> int:
         save_ms = statistics.median(times) * 1000
         floor_ms = statistics.median(floor) * 1000
         print(
-            f"page save (test client, all middleware): median {save_ms:.2f} ms over "
-            f"{args.saves}; bare upsert on the same connection: {floor_ms:.2f} ms "
+            f"page save (test client, all middleware, no profiler): median {save_ms:.2f} ms "
+            f"over {args.saves}; bare upsert on the same connection: {floor_ms:.2f} ms "
             f"({save_ms / floor_ms:.1f}x)"
         )
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(args.top)
-        print(out.getvalue())
+        print(f"SQL statements of one save: {len(statements)}")
+        for sql in statements:
+            print(f"  {sql[:150]}")
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(order).print_stats(args.top)
+            print(f"\n## under cProfile, by {order} time\n{out.getvalue()}")
         return 0
     finally:
         harness.close()
