@@ -5,12 +5,14 @@
 In this process, on a throw-away PostgreSQL database on 127.0.0.1 (dropped at
 the end), with the production settings' middleware: Django's test client opens
 one personal link and posts the Citizens page ``--saves`` times without the
-profiler (the median time of a save), then ``--saves`` times again under
-cProfile. It prints that median, its same-run floor (the bare upsert of
-``benchmarks.load.floor`` on the same connection, no HTTP, no middleware), the
-SQL statements of one save (the session read included), and the functions with
-the most cumulative and the most own time, so that the platform's cost can be
-read against what a save must do at the least.
+profiler, then ``--saves`` times again under cProfile. It prints the median
+time of a save, its same-run floor (the bare upsert of
+``benchmarks.load.floor`` on the same connection, no HTTP, no middleware), this
+process's CPU time per save (less sensitive than wall time to other work on the
+machine, but it leaves out PostgreSQL's own work), the SQL statements of one
+save (the session read included), and the functions with the most cumulative
+and the most own time, so that the platform's cost can be read against what a
+save must do at the least.
 """
 
 from __future__ import annotations
@@ -56,11 +58,13 @@ def main(argv: list[str] | None = None) -> int:
             assert client.post(url, page_answers(citizens, rng)).status_code == 302
         statements = [q["sql"] for q in captured.captured_queries]
         times = []
+        cpu = []
         for _ in range(args.saves):
             data = page_answers(citizens, rng)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             got = client.post(url, data)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             assert got.status_code == 302, got.status_code
         profiler = cProfile.Profile()
         for _ in range(args.saves):
@@ -88,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"page save (test client, all middleware, no profiler): median {save_ms:.2f} ms "
             f"over {args.saves}; bare upsert on the same connection: {floor_ms:.2f} ms "
-            f"({save_ms / floor_ms:.1f}x)"
+            f"({save_ms / floor_ms:.1f}x); this process's CPU time per save: median "
+            f"{statistics.median(cpu) * 1000:.2f} ms, mean {statistics.mean(cpu) * 1000:.2f} ms"
         )
         print(f"SQL statements of one save: {len(statements)}")
         for sql in statements:
