@@ -244,3 +244,24 @@ def test_a_wave_change_waits_for_a_save_in_flight(
         _within(300, lambda: Wave.objects.select_for_update().get(pk=wave.pk))
     with pytest.raises(OperationalError, match="lock timeout"):  # as wave_close
         _within(300, lambda: Wave.objects.filter(pk=wave.pk).update(closed_at=timezone.now()))
+
+
+def test_expired_sessions_are_cleared_by_clearsessions(respondent: Client) -> None:
+    from django.core.management import call_command
+
+    key = respondent.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    call_command("clearsessions")
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_templates_are_parsed_once_per_process() -> None:
+    """Django's cached loader (the default without DEBUG and without explicit loaders):
+    a page's templates are compiled on first use, not on every request."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    engine = engines["django"].engine  # type: ignore[attr-defined]
+    assert [type(loader) for loader in engine.template_loaders] == [Loader]
