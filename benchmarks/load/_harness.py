@@ -101,7 +101,9 @@ class Harness:
             stderr=log,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 120
+        # a worker's first request imports the whole application: on a saturated
+        # machine that alone has taken over 20 s
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
                 raise RuntimeError(f"the server stopped; see {self.log_path}")
@@ -113,7 +115,7 @@ class Harness:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("the server did not answer /healthz within 120 s")
+        raise RuntimeError("the server did not answer /healthz within 300 s")
 
     def worker_pids(self) -> list[int]:
         assert self.server is not None

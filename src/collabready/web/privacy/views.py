@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from collabready.web.privacy.services.erasure import response_erase
-from collabready.web.surveys.access import SESSION_KEY, respondent_required
+from collabready.web.surveys.access import SESSION_KEY, respondent_loading, respondent_required
 from collabready.web.surveys.presenters import check_answers_view
 from collabready.web.surveys.selectors.responses import response_state
 
 
-@respondent_required
+@respondent_loading
 @require_http_methods(["GET"])
 def your_answers(request: HttpRequest, response_id: int) -> HttpResponse:
     state = response_state(response_id=response_id)

@@ -191,6 +191,8 @@ LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
+#: Database sessions (server-side, so signing out ends them), read without the ORM.
+SESSION_ENGINE = "collabready.web.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 #: A session (respondent or staff) ends after this many idle minutes (middleware.IdleSession).

@@ -50,10 +50,18 @@ def _exists(response_id: int) -> bool:
     return bool(Response.objects.filter(pk=response_id).exists())
 
 
+def _no_session(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/no_session.html", status=403)
+
+
 def respondent_required(
     view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
 ) -> Callable[..., HttpResponse]:
-    """Views for a respondent: pass the session's response id, or explain how to get in."""
+    """Views for a respondent: pass the session's response id, or explain how to get in.
+
+    The response is checked to exist first (one query); a view that reads the
+    response itself before anything else uses :func:`respondent_loading` instead.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -62,7 +70,41 @@ def respondent_required(
             request.session.pop(SESSION_KEY, None)  # erased meanwhile (e.g. from another tab)
             response_id = None
         if response_id is None:
-            return render(request, "surveys/no_session.html", status=403)
-        return view(request, response_id, *args, **kwargs)
+            return _no_session(request)
+        return _gone_is_no_session(view, request, response_id, *args, **kwargs)
 
     return wrapper
+
+
+def respondent_loading(
+    view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Like :func:`respondent_required`, for a view whose first step reads (or saves)
+    the session's response through the survey selectors and services: they raise
+    :class:`~collabready.web.surveys.errors.ResponseGoneError` when it no longer
+    exists, so no separate query checks it first (the page save's hot path)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        response_id = session_response_id(request)
+        if response_id is None:
+            return _no_session(request)
+        return _gone_is_no_session(view, request, response_id, *args, **kwargs)
+
+    return wrapper
+
+
+def _gone_is_no_session(
+    view: Callable[Concatenate[HttpRequest, int, P], HttpResponse],
+    request: HttpRequest,
+    response_id: int,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> HttpResponse:
+    from collabready.web.surveys.errors import ResponseGoneError
+
+    try:
+        return view(request, response_id, *args, **kwargs)
+    except ResponseGoneError:
+        request.session.pop(SESSION_KEY, None)  # erased meanwhile (e.g. from another tab)
+        return _no_session(request)

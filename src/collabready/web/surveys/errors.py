@@ -13,6 +13,14 @@ class WaveClosedError(SurveyError):
     """The wave is not open for answers (not yet open, past its closing date, or closed)."""
 
 
+class ResponseGoneError(SurveyError):
+    """The session's response no longer exists (erased meanwhile, e.g. from another tab)."""
+
+
+class PageNotFoundError(SurveyError):
+    """The instrument has no question page of that name."""
+
+
 class ResponseSubmittedError(SurveyError):
     """The response has been submitted and can no longer change."""
 

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from collabready.web.surveys.access import (
     client_address,
-    respondent_required,
+    respondent_loading,
     session_open_response,
 )
 from collabready.web.surveys.errors import (
+    PageNotFoundError,
     ResponseChangedError,
     ResponseIncompleteError,
     ResponseSubmittedError,
@@ -23,7 +24,7 @@ from collabready.web.surveys.errors import (
     TooManyAttemptsError,
     WaveClosedError,
 )
-from collabready.web.surveys.journey import journey_page, page_before
+from collabready.web.surveys.journey import Page, journey_page, page_before
 from collabready.web.surveys.pageforms import (
     FieldError,
     field_anchor,
@@ -35,7 +36,7 @@ from collabready.web.surveys.presenters import check_answers_view, page_view
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 from collabready.web.surveys.selectors.waves import wave_accepts_answers
 from collabready.web.surveys.services.responses import (
-    response_save_page,
+    response_save_posted,
     response_submit,
 )
 from collabready.web.surveys.services.tokens import token_expires_at, token_resolve
@@ -80,7 +81,7 @@ def token_enter(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("surveys:start")
 
 
-@respondent_required
+@respondent_loading
 def start(request: HttpRequest, response_id: int) -> HttpResponse:
     """The start page: purpose, time needed, privacy; start or continue."""
     state = response_state(response_id=response_id)
@@ -102,23 +103,74 @@ def start(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-@respondent_required
+@respondent_loading
 @require_http_methods(["GET", "POST"])
 def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResponse:
     """One page of questions: show it, or save what was posted and move on."""
+    if request.method == "POST":
+        return _question_page_post(request, response_id, slug)
     state = response_state(response_id=response_id)
     page = journey_page(state.instrument, slug)
     if page is None:
         raise Http404("no such page")
     if state.submitted:
-        messages.info(
-            request, _("You have already submitted your answers. They can no longer be changed.")
-        )
-        return redirect("surveys:confirmation")
+        return _already_submitted(request)
     if not wave_accepts_answers(wave=state.response.wave, test=state.response.is_test):
         return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
+    context = _page_context(request, state, page)
+    context["page"] = page_view(page, state, language=_language())
+    return render(request, "surveys/page.html", context)
+
+
+def _question_page_post(request: HttpRequest, response_id: int, slug: str) -> HttpResponse:
+    """Save a posted page: one locked read and one write (the response's saved state,
+    returned by the save, gives the next page: nothing is read again)."""
     language = _language()
-    returning = request.GET.get("return") == "check" or request.POST.get("return") == "check"
+    try:
+        saved = response_save_posted(
+            response_id=response_id,
+            slug=slug,
+            read=lambda page, instrument: page_read(
+                page, instrument, request.POST, language=language
+            ),
+            language=language,
+        )
+    except PageNotFoundError:
+        raise Http404("no such page") from None
+    except ResponseSubmittedError:
+        return _already_submitted(request)
+    except WaveClosedError:
+        return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
+    if request.POST.get("action") == "later":
+        return redirect("surveys:saved")
+    posted = saved.page_input
+    if posted.is_valid:
+        return redirect(_url("surveys:check") if _returning(request) else _next_url(saved.state))
+    context = _page_context(request, saved.state, saved.page)
+    context["page"] = page_view(
+        saved.page,
+        saved.state,
+        language=language,
+        posted={**posted.answers, **posted.profile},
+        posted_text=page_posted_text(saved.page, request.POST),
+        errors=posted.errors,
+    )
+    return render(request, "surveys/page.html", context, status=200)
+
+
+def _already_submitted(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request, _("You have already submitted your answers. They can no longer be changed.")
+    )
+    return redirect("surveys:confirmation")
+
+
+def _returning(request: HttpRequest) -> bool:
+    return request.GET.get("return") == "check" or request.POST.get("return") == "check"
+
+
+def _page_context(request: HttpRequest, state: ResponseState, page: Page) -> dict[str, object]:
+    returning = _returning(request)
     previous = page_before(state.instrument, page)
     back_url = (
         _url("surveys:check")
@@ -127,37 +179,10 @@ def question_page(request: HttpRequest, response_id: int, slug: str) -> HttpResp
         if previous
         else _url("surveys:start")
     )
-    context: dict[str, object] = {"back_url": back_url, "returning": returning}
-    if request.method == "POST":
-        posted = page_read(page, state.instrument, request.POST, language=language)
-        try:
-            response_save_page(
-                response_id=response_id, page=page, page_input=posted, language=language
-            )
-        except ResponseSubmittedError:
-            return redirect("surveys:confirmation")
-        except WaveClosedError:
-            return render(request, "surveys/problem.html", {"problem": "closed"}, status=403)
-        if request.POST.get("action") == "later":
-            return redirect("surveys:saved")
-        if posted.is_valid:
-            fresh = response_state(response_id=response_id)
-            return redirect(_url("surveys:check") if returning else _next_url(fresh))
-        view = page_view(
-            page,
-            state,
-            language=language,
-            posted={**posted.answers, **posted.profile},
-            posted_text=page_posted_text(page, request.POST),
-            errors=posted.errors,
-        )
-        context["page"] = view
-        return render(request, "surveys/page.html", context, status=200)
-    context["page"] = page_view(page, state, language=language)
-    return render(request, "surveys/page.html", context)
+    return {"back_url": back_url, "returning": returning}
 
 
-@respondent_required
+@respondent_loading
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, response_id: int) -> HttpResponse:
     """Check your answers; posting it submits them (exactly once)."""
@@ -210,7 +235,7 @@ def check_answers(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-@respondent_required
+@respondent_loading
 def confirmation(request: HttpRequest, response_id: int) -> HttpResponse:
     state = response_state(response_id=response_id)
     if not state.submitted:
@@ -222,7 +247,7 @@ def confirmation(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-@respondent_required
+@respondent_loading
 def saved(request: HttpRequest, response_id: int) -> HttpResponse:
     """Answers saved: how to come back (personal link, or a resume code by e-mail)."""
     from collabready.web.surveys.errors import TooManyEmailsError

@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
 from collabready.analysis.peers import PEER_SCORE_STEP, PEER_SHARE_STEP
-from collabready.web.surveys.access import respondent_required
+from collabready.web.surveys.access import respondent_loading
 from collabready.web.surveys.charts import profile_chart
 from collabready.web.surveys.selectors.readiness import response_readiness
 from collabready.web.surveys.selectors.responses import ResponseState, response_state
 
 
-@respondent_required
+@respondent_loading
 def profile(request: HttpRequest, response_id: int) -> HttpResponse:
     state = response_state(response_id=response_id)
     if not state.submitted:
@@ -34,7 +34,7 @@ def profile(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-@respondent_required
+@respondent_loading
 def profile_pdf(request: HttpRequest, response_id: int) -> HttpResponse:
     """The respondent's own organisation profile as a PDF (only once submitted)."""
     from collabready.web.reports.readiness_pdf import readiness_pdf

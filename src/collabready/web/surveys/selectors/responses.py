@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from collabready.analysis import codec as codes
 from collabready.analysis.load import ResponseMatrix, from_rows
 from collabready.instrument import Instrument
+from collabready.web.surveys.errors import ResponseGoneError
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.journey import (
     Page,
@@ -68,9 +69,19 @@ class ResponseState:
 
 
 def response_state(*, response_id: int) -> ResponseState:
-    """The decoded state of response ``response_id``."""
-    response = Response.objects.select_related("wave", "invitation").get(pk=response_id)
-    instrument = instrument_get(response.wave.instrument_key)
+    """The decoded state of response ``response_id``
+    (:class:`~collabready.web.surveys.errors.ResponseGoneError` when there is none)."""
+    try:
+        response = Response.objects.select_related("wave", "invitation").get(pk=response_id)
+    except Response.DoesNotExist:
+        raise ResponseGoneError("these answers no longer exist") from None
+    return response_state_of(response)
+
+
+def response_state_of(response: Response, instrument: Instrument | None = None) -> ResponseState:
+    """The decoded state of ``response``, a row already read (with its wave)."""
+    if instrument is None:
+        instrument = instrument_get(response.wave.instrument_key)
     return ResponseState(
         response=response,
         instrument=instrument,
