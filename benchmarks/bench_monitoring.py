@@ -81,10 +81,8 @@ def main() -> None:
         from collabready.instrument import load_instrument
         from collabready.synth import generate_wave
         from collabready.web.surveys.models import MonitoringSnapshot, Response, Wave
-        from collabready.web.surveys.selectors.monitoring import (
-            monitoring_forget,
-            wave_monitoring,
-        )
+        from collabready.web.surveys.selectors.counts import monitoring_forget
+        from collabready.web.surveys.selectors.monitoring import wave_monitoring
         from collabready.web.surveys.services.bulk import responses_bulk_load
         from collabready.web.surveys.services.responses import response_new
 

@@ -24,12 +24,8 @@ from collabready.instrument import Instrument
 from collabready.web.privacy.services.erasure import response_erase
 from collabready.web.surveys.journey import journey_pages
 from collabready.web.surveys.models import Invitation, MonitoringSnapshot, Response, Wave
-from collabready.web.surveys.selectors.monitoring import (
-    SNAPSHOT_GRACE,
-    Counts,
-    wave_counts,
-    wave_monitoring,
-)
+from collabready.web.surveys.selectors.counts import SNAPSHOT_GRACE, Counts, wave_counts
+from collabready.web.surveys.selectors.monitoring import wave_monitoring
 from collabready.web.surveys.services.bulk import responses_bulk_load
 from collabready.web.surveys.services.invitations import invitations_import_csv
 from collabready.web.surveys.services.responses import response_new

@@ -54,7 +54,7 @@ def response_erase(
     ``by`` says who asked: ``respondent`` (through their own link) or ``staff``.
     Raises ``Response.DoesNotExist`` when there is no such response.
     """
-    from collabready.web.surveys.selectors.monitoring import monitoring_forget
+    from collabready.web.surveys.selectors.counts import monitoring_forget
     from collabready.web.surveys.services.peers import peer_snapshot_refresh
     from collabready.web.surveys.services.release import release_note_erasure
 

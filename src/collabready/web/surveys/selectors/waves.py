@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from collabready.web.surveys.models import Wave
-from collabready.web.surveys.selectors.monitoring import wave_counts
+from collabready.web.surveys.selectors.counts import wave_counts
 
 
 def wave_is_open(*, wave: Wave, now: datetime | None = None) -> bool:

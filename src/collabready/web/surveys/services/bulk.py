@@ -12,7 +12,7 @@ from collabready.analysis.codec import PROFILE_MISSING
 from collabready.instrument import MISSING
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Response, Wave
-from collabready.web.surveys.selectors.monitoring import monitoring_forget
+from collabready.web.surveys.selectors.counts import monitoring_forget
 
 if TYPE_CHECKING:
     import polars as pl

@@ -28,7 +28,7 @@ from collabready.instrument import Instrument
 from collabready.web.audit.services import audit_record
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import ImportBatch, Response, Wave
-from collabready.web.surveys.selectors.monitoring import monitoring_forget
+from collabready.web.surveys.selectors.counts import monitoring_forget
 
 BATCH_ROWS = 5_000
 
