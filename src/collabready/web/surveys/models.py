@@ -182,8 +182,8 @@ class MonitoringSnapshot(models.Model):
     counts plus the counts of what came after (later submissions and responses in
     progress), read through the ``(wave, submitted_at)`` index: a page's cost follows
     the fieldwork since the snapshot, not the size of the wave. Anything that removes,
-    alters or back-dates a submitted response deletes the snapshot (see
-    ``selectors.monitoring``); it is rebuilt at the next reading.
+    alters or back-dates a submitted response empties the snapshot (see
+    ``selectors.counts``); it is rebuilt at the next reading.
     """
 
     wave = models.OneToOneField(

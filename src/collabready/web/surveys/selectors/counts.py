@@ -227,7 +227,8 @@ def wave_counts(*, wave: Wave, now: datetime | None = None) -> Counts:
     if until is not None:
         ripe = ripe.filter(submitted_at__gt=until)
     if ripe.count() > _snapshot_after():
-        kept, until = _snapshot_build(wave, monitored, until=horizon)
+        built = _snapshot_build(wave, monitored, until=horizon)
+        kept, until = (built, horizon) if built is not None else (None, None)
     if kept is None or until is None:
         return _count(_responses(wave), monitored)
     # the wave repeated in each branch, so that SQLite, too, reads each from the
@@ -238,31 +239,48 @@ def wave_counts(*, wave: Wave, now: datetime | None = None) -> Counts:
     return kept + _count(after, monitored)
 
 
+#: The counts of a snapshot row that holds none (being built, or dropped).
+_EMPTY = {"width": 0}
+
+
 def _snapshot_build(
     wave: Wave, monitored: list[tuple[int, Any]], *, until: datetime
-) -> tuple[Counts, datetime]:
-    """Count the submissions up to ``until`` and store them. The wave's row is locked
-    meanwhile, so that :func:`monitoring_forget` (which takes the same lock) cannot fall
-    between the counting and the storing."""
+) -> Counts | None:
+    """Count the submissions up to ``until`` and store them; ``None`` when the snapshot
+    was dropped meanwhile (then the caller counts afresh).
+
+    The lock is the snapshot's own row, not the wave's (every page save shares the
+    wave's row): the row is made first if there is none, then locked while counting
+    and storing. :func:`monitoring_forget` writes the same row, so it either waits for
+    the storing and then empties it, or the counting waits for it and, starting after
+    its commit, sees what it changed.
+    """
+    MonitoringSnapshot.objects.get_or_create(
+        wave=wave, defaults={"submitted_until": until, "counts": _EMPTY}
+    )
     with transaction.atomic():
-        Wave.objects.select_for_update().filter(pk=wave.pk).first()
+        row = MonitoringSnapshot.objects.select_for_update().filter(wave=wave).first()
+        if row is None:
+            return None
         counts = _count(_responses(wave).filter(submitted_at__lte=until), monitored)
-        MonitoringSnapshot.objects.update_or_create(
-            wave=wave,
-            defaults={
-                "submitted_until": until,
-                "counts": {"width": 1 + len(monitored), "counts": counts.to_json()},
-            },
-        )
-    return counts, until
+        row.submitted_until = until
+        row.counts = {"width": 1 + len(monitored), "counts": counts.to_json()}
+        row.save()
+    return counts
 
 
 def monitoring_forget(*, wave_id: int) -> None:
     """Drop the wave's monitoring snapshot; call it, in the same transaction, wherever a
     submitted response is deleted or altered, or stored with an earlier submission time
-    (an erasure, an import). The next reading counts afresh."""
-    Wave.objects.select_for_update().filter(pk=wave_id).first()
-    MonitoringSnapshot.objects.filter(wave_id=wave_id).delete()
+    (an erasure, an import, a bulk load). The next reading counts afresh.
+
+    The row is emptied rather than deleted (and made, empty, if there is none), so that
+    a snapshot being built at the same moment always meets this transaction's row lock
+    (see :func:`_snapshot_build`).
+    """
+    MonitoringSnapshot.objects.update_or_create(
+        wave_id=wave_id, defaults={"submitted_until": timezone.now(), "counts": _EMPTY}
+    )
 
 
 class _ProfileByte(Func):
