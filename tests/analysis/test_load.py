@@ -151,3 +151,20 @@ def test_subset_keeps_every_column_aligned(small: Instrument) -> None:
     np.testing.assert_array_equal(sub.organisation, m.organisation[mask])
     np.testing.assert_array_equal(sub.respondent_id, np.arange(1, N + 1)[mask])
     assert sub.profile["sector"].tolist() == [s for s, k in zip(sector, mask, strict=True) if k]
+
+
+def test_profile_columns_with_values_outside_the_choices_keep_them_as_levels(
+    small: Instrument,
+) -> None:
+    """Every profile column is coded in one pass; a column holding a value that is not
+    a choice keeps it as a level after the choices, the others are unaffected."""
+    codes, sector, organisation = _responses(small)
+    odd = [("Guild" if n == 3 else s) for n, s in enumerate(sector)]
+    m = from_frame(frame_of(codes, small, sector=odd, organisation_id=organisation), small)
+    choices = tuple(c.value for c in small.profile_question("sector").choices)
+    factor = m.factors["sector"]
+    assert factor.levels == (*choices, "Guild")
+    assert factor.codes[3] == len(choices)
+    expected = [-1 if s is None else choices.index(s) for s in sector]
+    keep = np.arange(N) != 3
+    np.testing.assert_array_equal(factor.codes[keep], np.array(expected)[keep])

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from collabready.analysis import codec
 from collabready.analysis.policy import cluster_ids
 from collabready.errors import UserError
-from collabready.instrument import Instrument, ProfileQuestion
+from collabready.instrument import Instrument
 from collabready.scoring import matrix_from_columns
 from collabready.scoring.api import polars_codes
 from collabready.stats.factor import Factor, factorize
@@ -159,11 +159,7 @@ def from_frame(
         if i in responses.columns
     }
     codes = matrix_from_columns(cols, instrument, source=source)
-    factors = {
-        q.id: _profile_column(responses.get_column(q.id), q)
-        for q in instrument.profile
-        if q.id in responses.columns
-    }
+    factors = _profile_factors(responses, instrument)
     rid = (
         responses.get_column("respondent_id").to_numpy().astype(np.int64)
         if "respondent_id" in responses.columns
@@ -199,20 +195,31 @@ def from_frame(
     )
 
 
-def _profile_column(column: pl.Series, question: ProfileQuestion) -> Factor:
-    """A file's profile column as a factor (``-1`` where not answered).
+def _profile_factors(responses: pl.DataFrame, instrument: Instrument) -> dict[str, Factor]:
+    """A file's profile columns as factors (``-1`` where not answered).
 
     Values that are all choices of the question become codes in questionnaire
-    order (one categorical cast); other values are kept as levels of their own,
-    after the choices, sorted.
+    order: one categorical cast per column, all in one ``select`` (which polars
+    runs in parallel). A column holding other values keeps them as levels of
+    their own, after the choices, sorted.
     """
-    text = column.cast(pl.Utf8)
-    choices = [c.value for c in question.choices]
-    coded = text.cast(pl.Enum(choices), strict=False)
-    if coded.null_count() == text.null_count():
-        return Factor(coded.to_physical().fill_null(-1).to_numpy().astype(np.intp), tuple(choices))
-    others = sorted(set(text.drop_nulls().unique().to_list()) - set(choices))
-    return factorize(text, levels=[*choices, *others], name=question.id)
+    questions = [q for q in instrument.profile if q.id in responses.columns]
+    choices = {q.id: [c.value for c in q.choices] for q in questions}
+    coded = responses.select(
+        pl.col(q.id).cast(pl.Utf8).cast(pl.Enum(choices[q.id]), strict=False) for q in questions
+    )
+    factors = {}
+    for q in questions:
+        column = coded.get_column(q.id)
+        text = responses.get_column(q.id)
+        if column.null_count() == text.null_count():
+            codes = column.to_physical().fill_null(-1).to_numpy().astype(np.intp)
+            factors[q.id] = Factor(codes, tuple(choices[q.id]))
+        else:
+            text = text.cast(pl.Utf8)
+            others = sorted(set(text.drop_nulls().unique().to_list()) - set(choices[q.id]))
+            factors[q.id] = factorize(text, levels=[*choices[q.id], *others], name=q.id)
+    return factors
 
 
 def read_responses(path: Path, instrument: Instrument) -> ResponseMatrix:

@@ -24,7 +24,10 @@ same sums for all variables together:
 
 The sums are the same as numpy's up to the order of additions (about 1e-16
 relative each; the tests hold the two routes to 1e-12). Every array is
-float64 or int64 and C-contiguous, so each kernel compiles once; compiled code
+float64 or int64 and C-contiguous, so each kernel compiles once, except that the
+variables may also come as float32 (the score columns: each value is widened to
+float64 as it is read, so the sums equal those of a float64 copy exactly), which
+compiles :func:`shifts` and :func:`row_sums` a second time; compiled code
 is cached on disk (``cache=True``: next to this file in ``__pycache__``, or,
 where that is not writable, numba's user-wide cache directory; ``NUMBA_CACHE_DIR``
 overrides both), so only the first process after a change pays the compile.

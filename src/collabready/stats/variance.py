@@ -445,16 +445,21 @@ def fused_row_tables(
 
 
 def _stacked(design: SurveyDesign, variables: Mapping[str, npt.ArrayLike]) -> FloatArray:
-    """The variables as the rows of one (variables × n) float64 array (NaN = missing)."""
-    ys = np.empty((len(variables), design.n))
-    for j, values in enumerate(variables.values()):
-        y = np.asarray(values)
-        if y.dtype.kind not in "fiub":
-            y = y.astype(np.float64)
+    """The variables as the rows of one (variables × n) array (NaN = missing).
+
+    float32 when every variable is float32 (the score columns): the kernels
+    widen each value to float64 as they read it, which gives exactly the sums
+    of a float64 copy, and the copy is half the size. float64 otherwise.
+    """
+    arrays = [np.asarray(values) for values in variables.values()]
+    single = all(y.dtype == np.float32 for y in arrays)
+    ys = np.empty((len(arrays), design.n), dtype=np.float32 if single else np.float64)
+    for j, values in enumerate(arrays):
+        y = values if values.dtype.kind in "fiub" else values.astype(np.float64)
         if y.shape != (design.n,):
             raise ValueError(f"variable has shape {y.shape}; the design has {design.n} rows")
         ys[j] = y
-    return ys
+    return ys  # type: ignore[return-value]
 
 
 #: Threads for the kernels' sums (each takes a share of the variables), on designs
