@@ -459,7 +459,7 @@ def _stacked(design: SurveyDesign, variables: Mapping[str, npt.ArrayLike]) -> Fl
         if y.shape != (design.n,):
             raise ValueError(f"variable has shape {y.shape}; the design has {design.n} rows")
         ys[j] = y
-    return ys  # type: ignore[return-value]
+    return ys
 
 
 #: Threads for the kernels' sums (each takes a share of the variables), on designs
