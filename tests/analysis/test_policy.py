@@ -7,11 +7,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
+from collabready.analysis.data import grouping
 from collabready.analysis.policy import DEFAULT_K, MISSING_LABEL, cluster_ids, with_missing_domain
-from collabready.stats import factorize
+from collabready.stats import Factor, factorize
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "collabready"
 
@@ -162,3 +166,24 @@ def test_own_clusters_never_merge_with_a_negative_organisation_id() -> None:
     assert out[1:].tolist() == [-1, 7, -3]
     assert out[0] not in out[1:]
     assert len(set(out.tolist())) == 4
+
+
+@given(
+    levels=st.lists(st.sampled_from(["b", "a", "zz", "c", "(m)"]), min_size=1, unique=True),
+    codes=st.lists(st.integers(-1, 4), min_size=1, max_size=60),
+)
+def test_grouping_is_the_missing_domain_then_the_present_labels_sorted(levels, codes) -> None:
+    """``grouping`` (one count and one lookup) gives the factor the policy defines:
+    unlabelled respondents in the missing domain, levels present sorted."""
+    factor = Factor(np.array([c % (len(levels) + 1) - 1 for c in codes], dtype=np.intp), levels)
+
+    class Data:
+        factors: ClassVar = {"v": factor}
+
+    got = grouping(Data(), "v")  # type: ignore[arg-type]
+    spelled_out = with_missing_domain(factor)
+    present = [lv for i, lv in enumerate(spelled_out.levels) if (spelled_out.codes == i).any()]
+    expected = factorize(spelled_out, levels=sorted(present))
+    assert got.levels == expected.levels
+    np.testing.assert_array_equal(got.codes, expected.codes)
+    assert (MISSING_LABEL in got.levels) == bool((factor.codes < 0).any())

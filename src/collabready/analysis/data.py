@@ -145,9 +145,17 @@ def grouping(data: AnalysisData, variable: str) -> Factor:
     """A profile column's domains, the unlabelled in the missing domain.
 
     The levels are the labels present, sorted (the order of an analysis table).
+    The same factor as ``factorize(_domains(...), levels=sorted(_present(...)))``,
+    from one count and one lookup over the rows.
     """
-    factor = _domains(data, variable, None)
-    return factorize(factor, levels=sorted(_present(factor)), name=variable)
+    factor = data.factors[variable]
+    shifted = factor.codes + 1  # 0 = unlabelled
+    used = np.bincount(shifted, minlength=factor.n_levels + 1)
+    labels = [MISSING_LABEL, *factor.levels]
+    levels = sorted(label for label, count in zip(labels, used.tolist(), strict=True) if count)
+    position = {level: i for i, level in enumerate(levels)}
+    recode = np.array([position.get(label, -1) for label in labels], dtype=np.intp)
+    return Factor(recode[shifted], tuple(levels))
 
 
 def factor_of(data: AnalysisData, variable: str, within: NDArray[np.bool_] | None = None) -> Factor:
