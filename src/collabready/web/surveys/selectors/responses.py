@@ -143,21 +143,25 @@ def organisation_numbers(organisations: Sequence[str] | pl.Series) -> NDArray[np
 def _first_appearance(key: pl.Series) -> NDArray[np.int64]:
     """0, 1, ... for each distinct value of ``key``, in order of first appearance.
 
-    Grouped by 64-bit hash (a sort of integers, not of strings), then checked: every
-    value must equal the first value of its hash group, else (a collision) grouped by
-    the values themselves.
+    Grouped by 64-bit hash (polars finds each row's first row of the same hash, no
+    sort), then checked: every value must equal the first value of its hash group,
+    else (a collision) grouped by the values themselves.
     """
     import polars as pl
 
-    hashes = key.hash(seed=0).to_numpy()
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if not (key.gather(first[inverse]) == key).all():  # a hash collision
+    first = (
+        pl.DataFrame({"hash": key.hash(seed=0)})
+        .with_row_index()
+        .select(pl.col("index").first().over("hash"))
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
+    if not (key.gather(first) == key).all():  # a hash collision
         levels = key.unique(maintain_order=True)
         return key.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    out: NDArray[np.int64] = rank[inverse]
+    rank = np.cumsum(first == np.arange(first.size)) - 1
+    out: NDArray[np.int64] = rank[first]
     return out
 
 
