@@ -258,7 +258,8 @@ def _rows_postgresql(
     )
     inner, params = selected.query.sql_with_params()
     width, profile_width = len(instrument.item_ids), len(instrument.profile)
-    name = "convert_to(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), ''), 'UTF8')"
+    # the name in the client's encoding, UTF-8 (Django sets it on every connection)
+    name = "textsend(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), ''))"
     # only fixed text and the ORM's own compiled query go into the SQL; values are params
     sql = (
         "SELECT count(*),"  # noqa: S608
