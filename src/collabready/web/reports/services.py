@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from collabready.errors import UserError
 from collabready.web.audit.services import audit_record
-from collabready.web.reports.build import ReportOptions
 from collabready.web.reports.errors import WaveMarginsError
 from collabready.web.reports.models import ExportJob, ReportJob, WaveMargins
 from collabready.web.reports.selectors import content_sha256
@@ -31,6 +30,10 @@ from collabready.web.surveys.models import Wave
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+    # imported where used: the report builder imports the analysis and scipy, which an
+    # export recorded from the command line does not need (a second of its run)
+    from collabready.web.reports.build import ReportOptions
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +120,8 @@ def report_job_create(
         raise UserError(f"report format {fmt!r}: choose pdf or html")
     if kind == ReportJob.Kind.SECTOR and not sector:
         raise UserError("a sector briefing needs a sector")
+    from collabready.web.reports.build import ReportOptions
+
     job = ReportJob.objects.create(
         wave=wave,
         kind=kind,
@@ -148,6 +153,7 @@ def report_job_record_cli(
     back office can offer it for download like a report generated there.
     """
     from collabready.reporting.render import output_format
+    from collabready.web.reports.build import ReportOptions
     from collabready.web.reports.jobs import reports_dir, write_atomically
 
     fmt = output_format(path).value

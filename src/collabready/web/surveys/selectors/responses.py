@@ -120,7 +120,7 @@ def organisation_key(name: str) -> str:
 _ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]+"
 
 
-def organisation_numbers(organisations: Sequence[str]) -> NDArray[np.int64]:
+def organisation_numbers(organisations: Sequence[str] | pl.Series) -> NDArray[np.int64]:
     """A number per organisation (same name, ignoring case and spaces, same number;
     1, 2, ... in order of first appearance); 0 where the organisation is not known.
 
@@ -143,21 +143,25 @@ def organisation_numbers(organisations: Sequence[str]) -> NDArray[np.int64]:
 def _first_appearance(key: pl.Series) -> NDArray[np.int64]:
     """0, 1, ... for each distinct value of ``key``, in order of first appearance.
 
-    Grouped by 64-bit hash (a sort of integers, not of strings), then checked: every
-    value must equal the first value of its hash group, else (a collision) grouped by
-    the values themselves.
+    Grouped by 64-bit hash (polars finds each row's first row of the same hash, no
+    sort), then checked: every value must equal the first value of its hash group,
+    else (a collision) grouped by the values themselves.
     """
     import polars as pl
 
-    hashes = key.hash(seed=0).to_numpy()
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if not (key.gather(first[inverse]) == key).all():  # a hash collision
+    first = (
+        pl.DataFrame({"hash": key.hash(seed=0)})
+        .with_row_index()
+        .select(pl.col("index").first().over("hash"))
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
+    if not (key.gather(first) == key).all():  # a hash collision
         levels = key.unique(maintain_order=True)
         return key.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
-    rank = np.empty(first.size, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    out: NDArray[np.int64] = rank[inverse]
+    rank = np.cumsum(first == np.arange(first.size)) - 1
+    out: NDArray[np.int64] = rank[first]
     return out
 
 
@@ -233,14 +237,16 @@ def _joins_rows_in_database() -> bool:
 
 def _rows_postgresql(
     rows: QuerySet[Response], instrument: Instrument, *, submission_order: bool
-) -> tuple[NDArray[np.int64], bytes, bytes, list[str]] | None:
+) -> tuple[NDArray[np.int64], bytes, bytes, pl.Series] | None:
     """The rows of ``rows`` in one round trip, in binary: PostgreSQL joins each row's
     id, submission time, answer and profile bytes into one record and all records into
-    one value (``string_agg``), so no Python object is made per row for them; the
-    rows are put in order here (sorting them in the database spills to disk).
-    ``None`` when some row's bytes do not have the instrument's width (then the
-    row-by-row path reads them and the codec names the problem)."""
+    one value (``string_agg``), and each row's id and organisation name into a second
+    one, so no Python object is made per row; the rows are put in order here (sorting
+    them in the database spills to disk). ``None`` when some row's bytes do not have
+    the instrument's width (then the row-by-row path reads them and the codec names
+    the problem)."""
     import psycopg
+    import pyarrow as pa
 
     selected = rows.order_by().values(
         r_id=F("pk"),
@@ -252,17 +258,20 @@ def _rows_postgresql(
     )
     inner, params = selected.query.sql_with_params()
     width, profile_width = len(instrument.item_ids), len(instrument.profile)
+    # the name in the client's encoding, UTF-8 (Django sets it on every connection)
+    name = "textsend(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), ''))"
     # only fixed text and the ORM's own compiled query go into the SQL; values are params
     sql = (
         "SELECT count(*),"  # noqa: S608
         " coalesce(bool_and(octet_length(t.r_answers) = %s AND octet_length(t.r_profile) = %s),"
         " true),"
+        # the submission time as sent in binary (microseconds since 2000, big-endian;
+        # none: 'infinity', the largest int8): exact, and no numeric arithmetic per row
         " string_agg(int8send(t.r_id)"
-        " || int8send(coalesce((extract(epoch FROM t.r_at) * 1000000)::int8,"
-        " 9223372036854775807))"
+        " || timestamptz_send(coalesce(t.r_at, 'infinity'))"
+        f" || int4send(octet_length({name}))"
         " || t.r_answers || t.r_profile, ''::bytea),"
-        " array_agg(t.r_id),"
-        " array_agg(coalesce(nullif(t.r_ref, ''), nullif(t.r_invited, ''), ''))"
+        f" string_agg(int8send(t.r_id) || {name}, ''::bytea)"
         f" FROM ({inner}) t"
     )
     connection.ensure_connection()
@@ -272,28 +281,49 @@ def _rows_postgresql(
         cursor.execute(sql, (width, profile_width, *params), binary=True)
         found = cursor.fetchone()
     assert found is not None
-    count, fits, joined, ids, organisations = found
+    count, fits, joined, joined_names = found
     if not fits:
         return None
     if not count:
-        return np.zeros(0, dtype=np.int64), b"", b"", []
+        return np.zeros(0, dtype=np.int64), b"", b"", pl.Series([], dtype=pl.Utf8)
     record = np.dtype(
         [
             ("id", ">i8"),
             ("at", ">i8"),
+            ("name_bytes", ">i4"),
             ("answers", "i1", (width,)),
             ("profile", "i1", (profile_width,)),
         ]
     )
     records = np.frombuffer(joined, dtype=record, count=count)
     record_ids = records["id"].astype(np.int64)
-    if not np.array_equal(record_ids, np.asarray(ids, dtype=np.int64)):
+    # the names' value: each row's id (8 bytes) then its name (name_bytes bytes)
+    lengths = records["name_bytes"].astype(np.int64)
+    name_bytes = np.frombuffer(joined_names, dtype=np.uint8)
+    ends = np.cumsum(lengths + 8)
+    if name_bytes.size != ends[-1]:
+        return None
+    id_bytes = (ends - lengths - 8)[:, None] + np.arange(8)
+    if not np.array_equal(name_bytes[id_bytes].view(">i8").ravel(), record_ids):
         return None  # the aggregates saw the rows in different orders: read row by row
-    order = np.lexsort((record_ids, records["at"])) if submission_order else np.argsort(record_ids)
-    names = [organisations[i] for i in order.tolist()]
+    text = np.delete(name_bytes, id_bytes.ravel())
+    offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
+    names = pl.from_arrow(
+        pa.Array.from_buffers(
+            pa.large_string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+        )
+    )
+    assert isinstance(names, pl.Series)
+    if submission_order:
+        order = np.lexsort((record_ids, records["at"]))
+    elif np.all(record_ids[1:] > record_ids[:-1]):
+        # already in id order (a table read in the order it was written): no copy
+        return record_ids, records["answers"].tobytes(), records["profile"].tobytes(), names
+    else:
+        order = np.argsort(record_ids)
     return (
         record_ids[order],
         records["answers"][order].tobytes(),
         records["profile"][order].tobytes(),
-        names,
+        names.gather(order),
     )
