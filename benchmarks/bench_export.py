@@ -17,7 +17,9 @@ Ctrl-C or the time limit.
 
 Each measurement is a **separate process**, so that its peak memory (the
 child's maximum resident set size, from ``os.wait4``) is its own and not the
-set-up's:
+set-up's. Linux keeps ``ru_maxrss`` across fork and exec, so the commands are
+started by a small launcher process that this script starts before its set-up
+(not by this script, whose peak after the set-up is over a gigabyte):
 
 - **baseline**: Django set up, then ``wave_responses(wave=...)`` (the matrix);
 - **each format**: the real command, ``collabready export --wave bench
@@ -36,11 +38,11 @@ The figures are printed, never asserted (tests never assert on time).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -78,22 +80,61 @@ def set_up(responses: int, res: Resources) -> None:
     connection.close()
 
 
-def run_child(argv: list[str], src: str | None = None) -> tuple[float, int, str]:
-    """Run ``argv`` (with ``src`` first on the path, if given); its wall time (s), its
-    peak RSS (MB) and its output."""
-    env = os.environ.copy()
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+#: Runs each measured command and reports its wall time and peak RSS. Linux keeps a
+#: process's ``ru_maxrss`` across fork and exec, so a command started by this
+#: script, after the set-up has held a million synthetic responses, would report
+#: at least this script's own peak; started by this small process, started
+#: before the set-up, the peak is the command's own.
+_LAUNCHER = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
     t0 = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    assert child.stdout is not None
+    child = subprocess.Popen(
+        job["argv"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=job["env"]
+    )
     output = child.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - t0
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}):\n{output}")
-    return elapsed, usage.ru_maxrss // 1024, output
+    reply = {
+        "elapsed": time.perf_counter() - t0,
+        "peak_mb": usage.ru_maxrss // 1024,
+        "code": os.waitstatus_to_exitcode(status),
+        "output": output,
+    }
+    print(json.dumps(reply), flush=True)
+"""
+
+
+class Launcher:
+    """The small process that starts every measured command (see :data:`_LAUNCHER`)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, argv: list[str], src: str | None = None) -> tuple[float, int, str]:
+        """Run ``argv`` (with ``src`` first on the path, if given); its wall time (s), its
+        peak RSS (MB) and its output."""
+        env = os.environ.copy()
+        if src is not None:
+            env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        if reply["code"] != 0:
+            raise SystemExit(f"{' '.join(argv)} failed ({reply['code']}):\n{reply['output']}")
+        return float(reply["elapsed"]), int(reply["peak_mb"]), str(reply["output"])
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def same_contents(a: Path, b: Path, fmt: str) -> bool:
@@ -144,6 +185,8 @@ def main() -> None:
         f"exports of a wave of {args.responses:,} responses "
         f"(PostgreSQL at {PG_HOST}:{PG_PORT}), each run in its own process"
     )
+    launcher = Launcher()  # before the set-up, so that it stays small
+    run_child = launcher.run
     res = Resources()
     try:
         set_up(args.responses, res)
@@ -187,6 +230,7 @@ def main() -> None:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(3) from None
     finally:
+        launcher.close()
         res.close()
 
 
